@@ -1,0 +1,53 @@
+/** Options every `SyncError` takes besides its message. */
+export interface SyncErrorOptions {
+  /** The task the error is about, when there is one. */
+  tag?: string;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/** Base class of every error this module throws or records. */
+export class SyncError extends Error {
+  /** The task the error is about, when there is one. */
+  readonly tag?: string;
+
+  constructor(message: string, options: SyncErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    if (options.tag !== undefined) this.tag = options.tag;
+  }
+}
+
+/** A `SyncModule` option (or a backend's constructor option) is missing or wrong. */
+export class InvalidSyncOptionsError extends SyncError {
+  constructor(
+    message: string,
+    /** Name of the offending option, e.g. `interval` or `store`. */
+    readonly option: string,
+    /** The value that was given. */
+    readonly value: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** A `@SyncTask` declaration is wrong (tag or options). */
+export class InvalidSyncTaskError extends SyncError {}
+
+/** Two `@SyncTask` methods use the same tag. */
+export class DuplicateSyncTaskError extends SyncError {}
+
+/** A read named a tag that no `@SyncTask` registered. */
+export class UnknownSyncTaskError extends SyncError {}
+
+/** A callback, `whenReady` or `refresh` did not finish in time. */
+export class SyncTimeoutError extends SyncError {}
+
+/** A callback threw or rejected; the original error is the `cause`. */
+export class SyncCallbackError extends SyncError {}
+
+/** A callback returned something that is not a valid version or data. */
+export class InvalidSyncResultError extends SyncError {}
+
+/** A store or lock could not be reached or refused to work (connection, auth, schema). */
+export class SyncConnectionError extends SyncError {}

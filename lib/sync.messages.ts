@@ -1,0 +1,64 @@
+import type { SyncAction, SyncVersion } from './interfaces/sync-task.interface.js';
+import { describeValue } from './utils/describe-value.util.js';
+
+/** Message factories: each says what was wrong, the value, and what to do next. */
+
+export const INVALID_OPTION = (option: string, value: unknown, fix: string) =>
+  `Invalid SyncModule option "${option}": got ${describeValue(value)}. ${fix}`;
+
+export const INVALID_TAG = (where: string, value: unknown) =>
+  `Invalid @SyncTask tag on ${where}: got ${describeValue(value)}. Pass a non-empty string, e.g. @SyncTask('flags').`;
+
+export const INVALID_TASK_OPTION = (where: string, option: string, value: unknown) =>
+  `Invalid @SyncTask option "${option}" on ${where}: got ${describeValue(value)}. Use a finite number of milliseconds greater than 0, or leave it out to use the module's.`;
+
+export const DUPLICATE_TAG = (tag: string, first: string, second: string) =>
+  `Duplicate @SyncTask tag "${tag}" on ${first} and ${second}. Tags are unique across the application: rename one of them.`;
+
+export const UNKNOWN_TAG = (tag: unknown, known: readonly string[]) =>
+  `Unknown sync task ${describeValue(tag)}. Registered tags: ${known.length ? known.map((t) => `"${t}"`).join(', ') : 'none'}; ` +
+  `decorate a method of a provider with @SyncTask(${describeValue(tag)}) or fix the tag.`;
+
+export const NON_STATIC_PROVIDER = (where: string) =>
+  `Cannot register @SyncTask ${where}: its provider is request- or transient-scoped. Make the provider a singleton (the default scope).`;
+
+export const CALLBACK_FAILED = (tag: string, action: SyncAction, cause: unknown) =>
+  `Sync task "${tag}" failed on ${action.toUpperCase()}: ${cause instanceof Error ? cause.message : describeValue(cause)}. ` +
+  `The last good data is kept and the check is retried on the next tick.`;
+
+export const CALLBACK_TIMEOUT = (tag: string, action: SyncAction, ms: number) =>
+  `Sync task "${tag}" ${action.toUpperCase()} did not finish within ${ms} ms; its signal was aborted. ` +
+  `Make the callback honour ctx.signal, or raise the timeout (@SyncTask('${tag}', { timeout }) or SyncModule's timeout).`;
+
+export const INVALID_VERSION = (tag: string, value: unknown) =>
+  `Sync task "${tag}" returned ${describeValue(value)} for VERSION. Return a non-empty string or a finite number.`;
+
+export const EMPTY_DATA = (tag: string, value: unknown) =>
+  `Sync task "${tag}" returned ${describeValue(value)} for DATA. Return the data (anything but undefined or null); throw to report a failure.`;
+
+export const RECOVERED = (tag: string, failures: number) =>
+  `Sync task "${tag}" recovered after ${failures} failed check${failures === 1 ? '' : 's'}.`;
+
+export const STALE_FENCE = (tag: string, fence: number, stored: number) =>
+  `Sync task "${tag}": the store refused a write with fence ${fence} (it holds ${stored}); another process leads now. Stepping down.`;
+
+export const LEADERSHIP_ACQUIRED = (name: string, fence: number) =>
+  `Leading sync namespace "${name}" (fence ${fence}).`;
+
+export const LEADERSHIP_LOST = (name: string, reason: string) =>
+  `Lost the lease of sync namespace "${name}": ${reason}. Callbacks aborted; another process takes over.`;
+
+export const LEASE_ERROR = (name: string, cause: unknown) =>
+  `Could not reach the lock of sync namespace "${name}": ${cause instanceof Error ? cause.message : describeValue(cause)}. Retrying.`;
+
+export const FOLLOW_ERROR = (name: string, cause: unknown) =>
+  `Could not read the store of sync namespace "${name}": ${cause instanceof Error ? cause.message : describeValue(cause)}. ` +
+  `Readers keep the last data; retrying.`;
+
+export const NOT_READY = (tags: readonly string[], ms: number) =>
+  `Sync tasks ${tags.map((t) => `"${t}"`).join(', ')} had no data after ${ms} ms. Check status() and the logs for their errors.`;
+
+export const REFRESH_TIMEOUT = (tag: string, ms: number) =>
+  `refresh("${tag}") got no answer from the leader within ${ms} ms. Check that a process leads (status(), health) and that the store is reachable.`;
+
+export const CHANGED = (tag: string, version: SyncVersion) => `Sync task "${tag}" is now at version ${describeValue(version)}.`;
