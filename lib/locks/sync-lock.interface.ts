@@ -23,6 +23,11 @@ export interface SyncLeaseInfo {
  * `close()` closes only what the lock opened itself.
  */
 export interface SyncLock {
+  /**
+   * Optional: checks the backend is reachable and ready, called once at bootstrap.
+   * Rejects with a `SyncConnectionError` that says what to fix.
+   */
+  connect?(): Promise<void>;
   /** Takes the lease for `ttl` ms, or resolves `undefined` when someone holds it. */
   acquire(name: string, holder: string, ttl: number): Promise<SyncLease | undefined>;
   /** Extends a lease this holder still holds; `false` when it was lost (expired or taken). */

@@ -51,6 +51,11 @@ export interface SyncSubscription {
  * `close()` closes only what the store opened itself, never a client passed in.
  */
 export interface SyncStore {
+  /**
+   * Optional: checks the backend is reachable and ready (creating its schema if it does that),
+   * called once at bootstrap. Rejects with a `SyncConnectionError` that says what to fix.
+   */
+  connect?(): Promise<void>;
   /** The whole record of `tag`, all or nothing; `undefined` if none was written. */
   read<T = unknown>(namespace: string, tag: string): Promise<StoredSyncRecord<T> | undefined>;
   /** Writes a full snapshot unless `record.fence` is older than the stored one; publishes `change`. */
