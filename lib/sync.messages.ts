@@ -39,8 +39,8 @@ export const EMPTY_DATA = (tag: string, value: unknown) =>
 export const RECOVERED = (tag: string, failures: number) =>
   `Sync task "${tag}" recovered after ${failures} failed check${failures === 1 ? '' : 's'}.`;
 
-export const STALE_FENCE = (tag: string, fence: number, stored: number) =>
-  `Sync task "${tag}": the store refused a write with fence ${fence} (it holds ${stored}); another process leads now. Stepping down.`;
+export const STALE_FENCE = (tag: string, fence: number, stored: number | undefined) =>
+  `Sync task "${tag}": the store refused a write with fence ${fence} (it holds ${stored ?? 'a newer one'}); another process leads now. Stepping down.`;
 
 export const LEADERSHIP_ACQUIRED = (name: string, fence: number) =>
   `Leading sync namespace "${name}" (fence ${fence}).`;

@@ -1,0 +1,123 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SYNC_OPTIONS } from '../sync.constants.js';
+import { FOLLOW_ERROR } from '../sync.messages.js';
+import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
+import type { SyncStoreEvent, SyncSubscription } from '../stores/sync-store.interface.js';
+import { SyncState } from '../sync.state.js';
+
+/**
+ * Keeps this process's replicas in line with the store. A change event makes
+ * it read that one record; because events can be lost (reconnects), it also
+ * reads the namespace's revision once per interval — one round trip whatever
+ * the number of tasks — and only when that moved, the heads, then the records
+ * that are newer than the replicas.
+ */
+@Injectable()
+export class SyncFollower {
+  private readonly logger = new Logger('SyncModule');
+  private subscription: SyncSubscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastRevision = 0;
+  private errors = 0;
+  private readonly reading = new Map<string, Promise<void>>();
+  private readonly wanted = new Map<string, number>();
+
+  constructor(
+    @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
+    private readonly state: SyncState,
+  ) {}
+
+  /** Subscribes, loads what the store holds, and reconciles once per interval. */
+  async start(onEvent: (event: SyncStoreEvent) => void): Promise<void> {
+    const { store, name } = this.options;
+    this.subscription = await store.subscribe(name, (event) => {
+      if (event.type === 'change') this.want(event.tag, event.revision);
+      onEvent(event);
+    });
+    await this.reconcile();
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.unsubscribe();
+    await Promise.allSettled(this.reading.values());
+  }
+
+  /**
+   * Brings every replica up to the store: reads the revision and, when it moved
+   * (or `force`), the heads and every newer record. Also tells the leader which
+   * version the store holds per task. Returns false when the store could not be read.
+   */
+  async reconcile(force = false): Promise<boolean> {
+    const { store, name } = this.options;
+    try {
+      const revision = await store.revision(name);
+      if (revision < this.lastRevision) this.state.forgetRevisions();
+      if (!force && revision === this.lastRevision) return this.recovered();
+      const heads = await store.heads(name);
+      for (const state of this.state.all()) {
+        const head = heads.get(state.task.tag);
+        // Never let a heads read that raced the leader's own newer write roll its view back.
+        if (head ? head.revision >= state.revision : state.revision === 0) state.storedVersion = head?.version;
+        if (!head) continue;
+        this.state.seen(state, head.checkedAt);
+        this.want(state.task.tag, head.revision);
+      }
+      await Promise.allSettled(this.reading.values());
+      this.lastRevision = revision;
+      return this.recovered();
+    } catch (error) {
+      if (this.errors++ === 0) this.logger.warn(FOLLOW_ERROR(name, error));
+      return false;
+    }
+  }
+
+  /** Reads `tag` once if `revision` is newer than its replica; coalesces concurrent wants. */
+  private want(tag: string, revision: number): void {
+    let state;
+    try {
+      state = this.state.entry(tag);
+    } catch {
+      return; // a task another build of the app registers; not ours to replicate
+    }
+    if (revision <= state.revision || revision <= (this.wanted.get(tag) ?? 0)) return;
+    this.wanted.set(tag, revision);
+    if (this.reading.has(tag)) return;
+    const read = this.read(tag).finally(() => this.reading.delete(tag));
+    this.reading.set(tag, read);
+  }
+
+  private async read(tag: string): Promise<void> {
+    const { store, name } = this.options;
+    const state = this.state.entry(tag);
+    while ((this.wanted.get(tag) ?? 0) > state.revision) {
+      const wanted = this.wanted.get(tag) ?? 0;
+      try {
+        const record = await store.read(name, tag);
+        if (!record) break;
+        this.state.install(tag, record);
+        if (record.revision < wanted) break; // an older record than announced: the reconcile will retry
+      } catch (error) {
+        if (this.errors++ === 0) this.logger.warn(FOLLOW_ERROR(name, error));
+        break;
+      }
+    }
+    this.wanted.delete(tag);
+  }
+
+  private recovered(): true {
+    this.errors = 0;
+    return true;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(async () => {
+      await this.reconcile();
+      if (this.timer) this.schedule();
+    }, this.options.interval);
+  }
+}

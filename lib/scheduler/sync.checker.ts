@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SYNC_OPTIONS } from '../sync.constants.js';
+import { InvalidSyncResultError, SyncCallbackError, SyncError, SyncTimeoutError } from '../sync.errors.js';
+import { CALLBACK_FAILED, CALLBACK_TIMEOUT, EMPTY_DATA, INVALID_VERSION, RECOVERED, STALE_FENCE } from '../sync.messages.js';
+import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
+import { SyncAction, type SyncVersion } from '../interfaces/sync-task.interface.js';
+import { SyncState, type SyncTaskState } from '../sync.state.js';
+import { abortable } from '../utils/abortable.util.js';
+import type { SyncTerm } from './sync-lease.keeper.js';
+
+/** How a check ended. */
+export type SyncCheckOutcome = 'changed' | 'unchanged' | 'failed' | 'aborted' | 'fenced';
+
+/**
+ * Runs one version-gated check of a task under a leadership term: VERSION;
+ * if it equals the stored version, record the check time; otherwise DATA and
+ * one atomic, fenced snapshot write. A failure keeps the last good snapshot,
+ * is counted, and is logged once per streak.
+ */
+@Injectable()
+export class SyncChecker {
+  private readonly logger = new Logger('SyncModule');
+
+  constructor(
+    @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
+    private readonly state: SyncState,
+  ) {}
+
+  async check(state: SyncTaskState, term: SyncTerm): Promise<SyncCheckOutcome> {
+    const { store, name } = this.options;
+    const { tag } = state.task;
+    state.running = true;
+    try {
+      const previousVersion = state.storedVersion;
+      const version = await this.call(state, term, SyncAction.VERSION, previousVersion);
+      if (!isVersion(version)) throw new InvalidSyncResultError(INVALID_VERSION(tag, version), { tag });
+      const checkedAt = Date.now();
+      if (version === previousVersion) {
+        if (!(await store.touch(name, tag, checkedAt, term.lease.fence))) return this.fenced(state, term, undefined);
+        return this.succeeded(state, checkedAt, 'unchanged');
+      }
+      const data = await this.call(state, term, SyncAction.DATA, previousVersion);
+      if (data === undefined || data === null) throw new InvalidSyncResultError(EMPTY_DATA(tag, data), { tag });
+      term.signal.throwIfAborted();
+      const record = { tag, version, data, modifiedAt: Date.now(), checkedAt: Date.now(), fence: term.lease.fence };
+      const result = await store.write(name, record);
+      if (!result.accepted) return this.fenced(state, term, result.fence);
+      state.storedVersion = version;
+      this.state.install(tag, { ...record, revision: result.revision });
+      return this.succeeded(state, record.checkedAt, 'changed');
+    } catch (error) {
+      if (term.signal.aborted) return 'aborted';
+      this.failed(state, error);
+      return 'failed';
+    } finally {
+      state.running = false;
+    }
+  }
+
+  /** Calls the task's method with a signal that aborts on timeout and at the end of the term. */
+  private async call(state: SyncTaskState, term: SyncTerm, action: SyncAction, previousVersion?: SyncVersion) {
+    const { tag, timeout, callback } = state.task;
+    const signal = AbortSignal.any([term.signal, AbortSignal.timeout(timeout)]);
+    const ctx = previousVersion === undefined ? { tag, signal } : { tag, signal, previousVersion };
+    try {
+      return await abortable(Promise.resolve().then(() => callback(action, ctx)), signal);
+    } catch (error) {
+      if (term.signal.aborted || error instanceof SyncError) throw error;
+      if (signal.aborted) throw new SyncTimeoutError(CALLBACK_TIMEOUT(tag, action, timeout), { tag, cause: error });
+      throw new SyncCallbackError(CALLBACK_FAILED(tag, action, error), { tag, cause: error });
+    }
+  }
+
+  private succeeded(state: SyncTaskState, checkedAt: number, outcome: 'changed' | 'unchanged'): SyncCheckOutcome {
+    if (state.consecutiveFailures > 0) this.logger.log(RECOVERED(state.task.tag, state.consecutiveFailures));
+    state.consecutiveFailures = 0;
+    this.state.seen(state, checkedAt);
+    return outcome;
+  }
+
+  private failed(state: SyncTaskState, error: unknown): void {
+    const failure = error instanceof Error ? error : new SyncError(String(error), { tag: state.task.tag });
+    state.failures++;
+    state.lastError = { name: failure.name, message: failure.message, at: new Date() };
+    if (state.consecutiveFailures++ === 0) {
+      this.logger.error(`[${state.task.tag}] ${failure.message}`, failure.cause instanceof Error ? failure.cause.stack : failure.stack);
+    }
+  }
+
+  private fenced(state: SyncTaskState, term: SyncTerm, stored: number | undefined): SyncCheckOutcome {
+    this.logger.warn(STALE_FENCE(state.task.tag, term.lease.fence, stored));
+    return 'fenced';
+  }
+}
+
+function isVersion(value: unknown): value is SyncVersion {
+  return (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));
+}

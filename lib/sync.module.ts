@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { SYNC_OPTIONS } from './sync.constants.js';
+import { SyncHealthIndicator } from './health/sync.health.js';
+import { ConfigurableSyncModule, SYNC_MODULE_OPTIONS } from './sync.module-definition.js';
+import { normalizeSyncOptions } from './sync-options.normalizer.js';
+import { SyncChecker } from './scheduler/sync.checker.js';
+import { SyncFollower } from './scheduler/sync-follower.js';
+import { SyncLeaseKeeper } from './scheduler/sync-lease.keeper.js';
+import { SyncExplorer } from './sync.explorer.js';
+import { SyncRegistry } from './sync.registry.js';
+import { SyncScheduler } from './sync.scheduler.js';
+import { SyncService } from './sync.service.js';
+import { SyncState } from './sync.state.js';
+
+/**
+ * Keeps `@SyncTask` data fresh in every process: `SyncModule.forRoot({ interval })`
+ * or `SyncModule.forRootAsync({ imports, useFactory, inject })`; `isGlobal: true`
+ * makes `SyncService` and `SyncHealthIndicator` injectable everywhere.
+ * Bad options fail bootstrap with `InvalidSyncOptionsError`.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: SYNC_OPTIONS, useFactory: normalizeSyncOptions, inject: [SYNC_MODULE_OPTIONS] },
+    // Terminus' helper has no dependencies; providing it here spares apps from importing TerminusModule.
+    HealthIndicatorService,
+    SyncRegistry,
+    SyncState,
+    SyncExplorer,
+    SyncLeaseKeeper,
+    SyncFollower,
+    SyncChecker,
+    SyncScheduler,
+    SyncService,
+    SyncHealthIndicator,
+  ],
+  exports: [SyncService, SyncHealthIndicator],
+})
+export class SyncModule extends ConfigurableSyncModule {}
