@@ -1,0 +1,108 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Controller, Injectable, Scope } from '@nestjs/common';
+import { createSyncApp } from '../test/support/sync-app.js';
+import { SyncTask } from './decorators/sync-task.decorator.js';
+import { SyncAction } from './interfaces/sync-task.interface.js';
+import { DuplicateSyncTaskError, InvalidSyncTaskError } from './sync.errors.js';
+import { SyncService } from './sync.service.js';
+
+const source = (tag: string) => (action: SyncAction) => (action === SyncAction.VERSION ? 1 : { tag });
+
+@Injectable()
+class FlagsSource {
+  @SyncTask('flags')
+  fetch(action: SyncAction) {
+    return source('flags')(action);
+  }
+}
+
+@Controller()
+class RatesController {
+  @SyncTask('rates', { interval: 50 })
+  rates(action: SyncAction) {
+    return source('rates')(action);
+  }
+}
+
+@Injectable()
+class OtherFlags {
+  @SyncTask('flags')
+  again(action: SyncAction) {
+    return source('again')(action);
+  }
+}
+
+@Injectable({ scope: Scope.REQUEST })
+class PerRequest {
+  @SyncTask('per-request')
+  fetch(action: SyncAction) {
+    return source('per-request')(action);
+  }
+}
+
+function taskClass(tag: unknown, options?: object) {
+  @Injectable()
+  class BadTag {
+    @SyncTask(tag as string, options)
+    fetch(action: SyncAction) {
+      return source('bad')(action);
+    }
+  }
+  return BadTag;
+}
+
+describe('SyncExplorer', () => {
+  it('registers @SyncTask methods of providers and controllers, in order, with per-task options', async () => {
+    const { app } = await createSyncApp({ interval: 1_000 }, [FlagsSource], { controllers: [RatesController] });
+    try {
+      const status = app.get(SyncService).status();
+      assert.deepEqual(status.map((s) => s.tag).sort(), ['flags', 'rates']);
+      assert.equal(status.find((s) => s.tag === 'rates')?.interval, 50);
+      assert.equal(status.find((s) => s.tag === 'flags')?.interval, 1_000);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('fails bootstrap on a duplicate tag, naming both Class.method', async () => {
+    await assert.rejects(createSyncApp({ interval: 1_000 }, [FlagsSource, OtherFlags]), (error: unknown) => {
+      assert.ok(error instanceof DuplicateSyncTaskError);
+      assert.match(error.message, /"flags"/);
+      assert.match(error.message, /FlagsSource\.fetch/);
+      assert.match(error.message, /OtherFlags\.again/);
+      return true;
+    });
+  });
+
+  for (const [tag, shown] of [['', "''"], ['   ', "'   '"], [42, '42'], [undefined, 'undefined']] as const) {
+    it(`fails bootstrap on tag ${shown}`, async () => {
+      await assert.rejects(createSyncApp({ interval: 1_000 }, [taskClass(tag)]), (error: unknown) => {
+        assert.ok(error instanceof InvalidSyncTaskError, String(error));
+        assert.ok(error.message.includes(shown), error.message);
+        assert.match(error.message, /BadTag\.fetch/);
+        return true;
+      });
+    });
+  }
+
+  it('fails bootstrap on a bad per-task interval or timeout, naming the value', async () => {
+    await assert.rejects(createSyncApp({ interval: 1_000 }, [taskClass('t', { interval: 0 })]), (error: unknown) => {
+      assert.ok(error instanceof InvalidSyncTaskError);
+      assert.match(error.message, /"interval".*BadTag\.fetch.*got 0/);
+      return true;
+    });
+    await assert.rejects(createSyncApp({ interval: 1_000 }, [taskClass('t', { timeout: NaN })]), /"timeout".*got NaN/);
+  });
+
+  it('warns about a request-scoped provider, naming Class.method, and does not register it', async () => {
+    const { app, logs } = await createSyncApp({ interval: 1_000 }, [PerRequest, FlagsSource]);
+    try {
+      assert.equal(logs.find('warn', 'PerRequest.fetch').length, 1);
+      assert.deepEqual(app.get(SyncService).status().map((s) => s.tag), ['flags']);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deepFreeze } from './deep-freeze.util.js';
+
+describe('deepFreeze', () => {
+  it('freezes every level, including inside shallow-frozen objects and cycles', () => {
+    const inner = { list: [{ n: 1 }] };
+    const value: Record<string, unknown> = Object.freeze({ inner });
+    (inner as Record<string, unknown>).self = value;
+    deepFreeze(value);
+    assert.ok(Object.isFrozen(inner));
+    assert.ok(Object.isFrozen(inner.list));
+    assert.ok(Object.isFrozen(inner.list[0]));
+    assert.throws(() => {
+      'use strict';
+      inner.list[0].n = 2;
+    }, TypeError);
+  });
+
+  it('leaves primitives and typed arrays alone', () => {
+    assert.equal(deepFreeze(5), 5);
+    const bytes = new Uint8Array([1, 2]);
+    assert.equal(deepFreeze({ bytes }).bytes, bytes);
+    bytes[0] = 9;
+    assert.equal(bytes[0], 9);
+  });
+});

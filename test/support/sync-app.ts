@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import type { INestApplication, ModuleMetadata, Provider, Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { SyncModule, type SyncModuleOptions } from '../../lib/index.js';
+import { CaptureLogger } from './capture.logger.js';
+
+/** A booted test app with its captured logs. */
+export interface SyncTestApp {
+  app: INestApplication;
+  logs: CaptureLogger;
+}
+
+/** Boots a real Nest app with `SyncModule.forRoot(options)` and the given providers/controllers. */
+export async function createSyncApp(
+  options: SyncModuleOptions,
+  providers: Provider[],
+  extra: Pick<ModuleMetadata, 'controllers' | 'imports'> = {},
+): Promise<SyncTestApp> {
+  const logs = new CaptureLogger();
+  const moduleRef = await Test.createTestingModule({
+    imports: [SyncModule.forRoot(options), ...(extra.imports ?? [])],
+    providers,
+    controllers: extra.controllers ?? [],
+  })
+    .setLogger(logs)
+    .compile();
+  const app = moduleRef.createNestApplication({ logger: logs });
+  await app.init();
+  return { app, logs };
+}
+
+/** Polls `predicate` every 5 ms until it holds; rejects after `ms` with `what`. */
+export async function waitFor(predicate: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** `app.get` with the class as type. */
+export function get<T>(app: INestApplication, type: Type<T>): T {
+  return app.get(type);
+}
