@@ -1,0 +1,134 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+
+/** A key prefix of its own for one test file, so runs never share keys. */
+export function testPrefix(): string {
+  return `vsync-test-${randomUUID()}`;
+}
+
+/** Deletes every key under `prefix` (SCAN, never FLUSH*): the cleanup of a test file. */
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Every key under `prefix`. */
+export async function listKeys(redis: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return found;
+}
+
+/** `false` when a `redis-server` binary can be started here, else a skip reason (throws in CI). */
+export function redisServerSkip(): false | string {
+  if (spawnSync('redis-server', ['--version']).status === 0) return false;
+  const message = 'redis-server is not on the PATH: the suites that start their own Redis need it (apt-get install redis-server)';
+  if (process.env.CI === 'true') throw new Error(message);
+  process.stderr.write(`\n!!! SKIPPING: ${message}\n\n`);
+  return message;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A throw-away `redis-server` of a test: its own port and directory, stopped and restarted at will. */
+export class RedisServer {
+  private process: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    private readonly args: string[],
+    private readonly dir: string,
+    private readonly password?: string,
+  ) {}
+
+  /** Starts one; `password` sets `requirepass`, `cluster` makes it a one-node cluster owning every slot. */
+  static async start(options: { password?: string; cluster?: boolean } = {}): Promise<RedisServer> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'vsync-redis-'));
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    if (options.password) args.push('--requirepass', options.password);
+    if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'));
+    const server = new RedisServer(port, args, dir, options.password);
+    await server.restart();
+    if (options.cluster) await server.claimAllSlots();
+    return server;
+  }
+
+  /** `redis://127.0.0.1:<port>`, with the password when there is one. */
+  get url(): string {
+    return `redis://${this.password ? `:${this.password}@` : ''}127.0.0.1:${this.port}`;
+  }
+
+  /** A plain client to inspect the server; the caller disconnects it. */
+  admin(): Redis {
+    return new Redis(this.url, { maxRetriesPerRequest: 0 });
+  }
+
+  /** Kills the server like a crash (SIGKILL) and waits until it is gone. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Starts the server again on the same port and waits until it answers. */
+  async restart(): Promise<void> {
+    await this.stop();
+    this.process = spawn('redis-server', this.args, { stdio: 'ignore' });
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline) {
+      const probe = this.admin();
+      probe.on('error', () => undefined);
+      const ok = await probe.ping().then(() => true, () => false);
+      probe.disconnect();
+      if (ok) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server on port ${this.port} did not start`);
+  }
+
+  /** Stops the server and removes its directory. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async claimAllSlots(): Promise<void> {
+    const admin = this.admin();
+    try {
+      await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+      while (!String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) await sleep(50);
+    } finally {
+      admin.disconnect();
+    }
+  }
+}
