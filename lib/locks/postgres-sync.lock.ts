@@ -47,7 +47,7 @@ function checkTtl(ttl: number): number {
  */
 export class PostgresSyncLock implements SyncLock {
   private readonly connection: PostgresConnection;
-  private readonly schema: PostgresSchemaGuard;
+  private readonly schemaGuard: PostgresSchemaGuard;
   private readonly sql: { acquire: string; renew: string; release: string; current: string };
 
   /** The DDL this lock runs (when `autoCreate` is on), to run by hand or show in a migration. */
@@ -58,7 +58,7 @@ export class PostgresSyncLock implements SyncLock {
   constructor(options: PostgresSyncLockOptions) {
     this.connection = new PostgresConnection(OWNER, options);
     const tables = tablesOf(options);
-    this.schema = new PostgresSchemaGuard(this.connection, [tables.table], postgresLockSchemaSql(tables));
+    this.schemaGuard = new PostgresSchemaGuard(this.connection, [tables.table], postgresLockSchemaSql(tables));
     const leases = qualifiedName(tables.schema, tables.table);
     const expiry = `clock_timestamp() + $3::float8 * interval '1 millisecond'`;
     this.sql = {
@@ -80,7 +80,7 @@ WHERE name = $1::text AND expires_at > c.now`,
 
   /** Checks the database answers and creates the table if needed; rejects with a `SyncConnectionError`. */
   connect(): Promise<void> {
-    return this.schema.ensure();
+    return this.schemaGuard.ensure();
   }
 
   async acquire(name: string, holder: string, ttl: number): Promise<SyncLease | undefined> {
@@ -110,7 +110,7 @@ WHERE name = $1::text AND expires_at > c.now`,
   }
 
   private async run<R extends object = object>(action: string, text: string, values: unknown[]) {
-    await this.schema.ensure();
+    await this.schemaGuard.ensure();
     return this.connection.query<R & Record<string, unknown>>(action, text, values);
   }
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
-import type { ClientConfig, Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import type { ClientConfig, Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { SyncConnectionError } from '../sync.errors.js';
 import { connectionFailure, redactConnectionString, secretsOf } from './postgres-errors.js';
 import { invalidOption, validateIdentifier } from './postgres-identifiers.js';
@@ -107,18 +107,55 @@ export class PostgresConnection {
 
   /** Runs one statement in bounded time; any failure becomes a `SyncConnectionError`. */
   async query<R extends QueryResultRow = QueryResultRow>(action: string, text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    try {
+      return await this.bounded(this.pool.query<R>(this.statement(text, values)));
+    } catch (error) {
+      throw this.failure(action, error);
+    }
+  }
+
+  /**
+   * Runs `work` on one pooled client, for what must share a session. A client
+   * whose work failed is destroyed, not returned, so no session state (such as
+   * a session advisory lock) outlives a failure.
+   */
+  async session<T>(action: string, work: (run: (text: string) => Promise<unknown>) => Promise<T>): Promise<T> {
+    const pending = this.pool.connect();
+    let client: PoolClient;
+    try {
+      client = await this.bounded(pending);
+    } catch (error) {
+      pending.then((late) => late.release(), () => undefined);
+      throw this.failure(action, error);
+    }
+    try {
+      const result = await work((text) => this.bounded(client.query(this.statement(text))));
+      client.release();
+      return result;
+    } catch (error) {
+      client.release(true);
+      throw this.failure(action, error);
+    }
+  }
+
+  /** A statement with the per-query timeout, which pg applies even on a passed-in pool. */
+  private statement(text: string, values?: unknown[]): QueryConfig {
+    return { text, values, query_timeout: this.queryTimeout } as QueryConfig;
+  }
+
+  /**
+   * Settles with `work` or fails after connect + query timeouts: pg bounds a statement (query_timeout)
+   * but waits for a pooled connection as long as the pool's own connectionTimeoutMillis says,
+   * which is forever by default in a passed-in pool.
+   */
+  private async bounded<T>(work: Promise<T>): Promise<T> {
     const limit = this.connectTimeout + this.queryTimeout;
     let timer: NodeJS.Timeout | undefined;
-    // pg bounds the statement (query_timeout) but waits for a pooled connection as long as the
-    // pool's own connectionTimeoutMillis says, which is forever by default in a passed-in pool.
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timeout: no answer within ${limit} ms`)), limit);
     });
-    const config = { text, values, query_timeout: this.queryTimeout } as QueryConfig;
     try {
-      return await Promise.race([this.pool.query<R>(config), deadline]);
-    } catch (error) {
-      throw this.failure(action, error);
+      return await Promise.race([work, deadline]);
     } finally {
       clearTimeout(timer);
     }

@@ -11,6 +11,8 @@ const HINTS: Record<string, string> = {
   '42501':
     'The role lacks a privilege: grant it, or create the tables yourself from the SQL of ' +
     'PostgresSyncStore.schemaSql() / PostgresSyncLock.schemaSql() and pass autoCreate: false.',
+  '42P01': 'A table is missing (dropped, or another schema): create it from schemaSql(), or restart with autoCreate: true.',
+  '42703': 'The table does not have the expected columns: compare it with the SQL of schemaSql().',
   '53300': 'The server has no connection slots left: lower pool sizes or raise max_connections.',
   '57014': 'A statement ran past its timeout: check for locks or load on the server, or raise queryTimeout.',
   '57P01': 'The server is shutting down or terminated the connection: check the server; the call can be retried.',
@@ -54,7 +56,7 @@ function describeCause(cause: unknown): string {
 function hintFor(cause: unknown, text: string): string {
   const code = String((cause as { code?: unknown } | undefined)?.code ?? '');
   if (HINTS[code]) return HINTS[code];
-  if (NETWORK_CODES.has(code) || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(text)) {
+  if (NETWORK_CODES.has(code) || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Connection terminated unexpectedly/.test(text)) {
     return 'Check that PostgreSQL runs at that host and port and is reachable from this process.';
   }
   if (/timeout|timed out/i.test(text)) {
@@ -63,6 +65,7 @@ function hintFor(cause: unknown, text: string): string {
   if (/Cannot use a pool after calling end|pool (has been|was) (ended|closed)/i.test(text)) {
     return 'The pool was ended: close the store or lock before ending its pool, and do not use it after close().';
   }
+  if (/^[0-9A-Z]{5}$/.test(code)) return `PostgreSQL refused the statement (SQLSTATE ${code}).`;
   return 'Check the connection options and that the server is up.';
 }
 

@@ -43,17 +43,17 @@ export class PostgresListener {
   /** Delivers `channel`'s notifications to `handler`; resolves once the server listens for this process. */
   async listen(channel: string, handler: PostgresNotificationHandler): Promise<() => Promise<void>> {
     if (this.closed) throw this.connection.failure(`LISTEN on channel "${channel}"`, new Error('it was closed'));
-    const existing = this.handlers.get(channel);
-    const handlers = existing ?? new Set<PostgresNotificationHandler>();
+    const handlers = this.handlers.get(channel) ?? new Set<PostgresNotificationHandler>();
     handlers.add(handler);
     this.handlers.set(channel, handlers);
     const remove = () => this.remove(channel, handler);
     // While reconnecting, the channel is picked up by the re-LISTEN of the new connection.
     if (this.reconnecting) return remove;
     try {
-      // pg runs one client's queries in order, so a LISTEN never overtakes an earlier UNLISTEN.
+      // Also for a channel already listened to: resolving after this LISTEN means after the first
+      // one, which may still be in flight. pg runs a client's queries in order, and LISTEN is idempotent.
       const client = await this.connect();
-      if (!existing) await client.query({ text: `LISTEN ${quoteIdentifier(channel)}` });
+      await client.query({ text: `LISTEN ${quoteIdentifier(channel)}` });
       return remove;
     } catch (error) {
       await remove();

@@ -19,9 +19,10 @@ export interface PostgresLockTables {
 }
 
 /**
- * Key of the transaction-level advisory lock taken around the DDL: concurrent
+ * Key of the session advisory lock taken around the DDL: concurrent
  * `CREATE … IF NOT EXISTS` from several processes can still collide on the
- * catalogs (a unique violation on pg_type), so they take turns. ('vsync' in ASCII.)
+ * catalogs (a unique violation on pg_namespace or pg_type), so they take turns.
+ * ('vsync' in ASCII.)
  */
 const DDL_LOCK_KEY = 0x7673796e63;
 
@@ -103,7 +104,12 @@ export class PostgresSchemaGuard {
           `Create the tables with the SQL of ${connection.owner}.schemaSql(), or set autoCreate: true.`,
       );
     }
-    // One simple-protocol query is one implicit transaction: the advisory lock is held until its end.
-    await connection.query('create its tables', `SELECT pg_advisory_xact_lock(${DDL_LOCK_KEY});\n${this.ddl}`);
+    // The DDL runs in its own transaction, begun only once the lock is held: a transaction that
+    // waited for the lock could still see the catalogs as they were before the other creator committed.
+    await connection.session('create its tables', async (run) => {
+      await run(`SELECT pg_advisory_lock(${DDL_LOCK_KEY})`);
+      await run(this.ddl);
+      await run(`SELECT pg_advisory_unlock(${DDL_LOCK_KEY})`);
+    });
   }
 }

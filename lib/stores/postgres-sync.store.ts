@@ -60,7 +60,7 @@ export class PostgresSyncStore implements SyncStore {
   private readonly connection: PostgresConnection;
   private readonly tables: PostgresStoreTables;
   private readonly queries: PostgresStoreQueries;
-  private readonly schema: PostgresSchemaGuard;
+  private readonly schemaGuard: PostgresSchemaGuard;
   private readonly serializer?: SyncSerializer;
   private listener?: PostgresListener;
 
@@ -74,17 +74,18 @@ export class PostgresSyncStore implements SyncStore {
     this.tables = tablesOf(options);
     const { serializer } = options;
     if (serializer !== undefined && (typeof serializer?.encode !== 'function' || typeof serializer?.decode !== 'function')) {
-      throw invalidOption(OWNER, 'serializer', serializer, 'Pass an object with encode(data) and decode(buffer) functions, or leave it out for JSON.');
+      const fix = 'Pass an object with encode(data) and decode(buffer) functions, or leave it out for JSON.';
+      throw invalidOption(OWNER, 'serializer', serializer, fix);
     }
     if (serializer !== undefined && serializer !== jsonSerializer) this.serializer = serializer;
     this.queries = postgresStoreQueries(this.tables);
     const { table, revisionTable } = this.tables;
-    this.schema = new PostgresSchemaGuard(this.connection, [table, revisionTable], postgresStoreSchemaSql(this.tables));
+    this.schemaGuard = new PostgresSchemaGuard(this.connection, [table, revisionTable], postgresStoreSchemaSql(this.tables));
   }
 
   /** Checks the database answers and creates the tables if needed; rejects with a `SyncConnectionError`. */
   connect(): Promise<void> {
-    return this.schema.ensure();
+    return this.schemaGuard.ensure();
   }
 
   async read<T = unknown>(namespace: string, tag: string): Promise<StoredSyncRecord<T> | undefined> {
@@ -97,8 +98,8 @@ export class PostgresSyncStore implements SyncStore {
   async write(namespace: string, record: SyncRecord): Promise<SyncWriteResult> {
     const { json, bytes } = encodeData(record.data, this.serializer);
     const channel = this.channel(namespace);
-    const values = [namespace, record.tag, JSON.stringify(record.version), json, bytes,
-      Math.round(record.modifiedAt), Math.round(record.checkedAt), record.fence, channel];
+    const times = [Math.round(record.modifiedAt), Math.round(record.checkedAt)];
+    const values = [namespace, record.tag, JSON.stringify(record.version), json, bytes, ...times, record.fence, channel];
     const [row] = (await this.run<{ revision: string | null; fence: string | null }>('write a snapshot', this.queries.write, values)).rows;
     if (row?.revision != null) return { accepted: true, revision: Number(row.revision) };
     if (row?.fence != null) return { accepted: false, fence: Number(row.fence) };
@@ -153,7 +154,7 @@ export class PostgresSyncStore implements SyncStore {
   }
 
   private async run<R extends object>(action: string, text: string, values: unknown[]) {
-    await this.schema.ensure();
+    await this.schemaGuard.ensure();
     return this.connection.query<R & Record<string, unknown>>(action, text, values);
   }
 }

@@ -103,7 +103,7 @@ describe('PostgresSyncStore', { skip }, () => {
     await Promise.all([follower.unsubscribe(), other.unsubscribe()]);
   });
 
-  it('reconnects its LISTEN connection by itself after pg_terminate_backend', async () => {
+  it('reconnects its LISTEN connection by itself after pg_terminate_backend, keeping every subscription', async () => {
     const schema = db.freshSchema();
     const store = open({ schema });
     const space = ns();
@@ -112,6 +112,9 @@ describe('PostgresSyncStore', { skip }, () => {
     const [listener] = await backendsNamed(db.pool, name);
     assert.ok(listener, 'the LISTEN connection shows in pg_stat_activity');
     await db.pool.query('SELECT pg_terminate_backend($1)', [listener.pid]);
+    await eventually(async () => (await backendsNamed(db.pool, name)).length === 0, 3_000, 'the old connection gone');
+    const laterSpace = ns();
+    const later = await collect(store, laterSpace);
     await eventually(
       async () => (await backendsNamed(db.pool, name)).find((b) => b.pid !== listener.pid && b.query.startsWith('LISTEN')),
       10_000,
@@ -120,7 +123,10 @@ describe('PostgresSyncStore', { skip }, () => {
     const result = await store.write(space, record('t', 'after', 1));
     assert.ok(result.accepted);
     await events.next((e) => e.type === 'change' && e.revision === result.revision);
-    await events.unsubscribe();
+    const laterResult = await store.write(laterSpace, record('t', 'later', 1));
+    assert.ok(laterResult.accepted);
+    await later.next((e) => e.type === 'change' && e.revision === laterResult.revision);
+    await Promise.all([events.unsubscribe(), later.unsubscribe()]);
   });
 
   it('creates its tables once even when many processes start together', async () => {
