@@ -154,8 +154,10 @@ export class SyncLeaseKeeper {
     clearTimeout(this.timer);
     if (this.stopped) return;
     const { leaseTtl, interval } = this.options;
-    // A leader retries a failed renewal soon (its lease is running out); a follower backs off.
-    const base = this.term ? leaseTtl / 3 : Math.min(interval, leaseTtl / 3);
+    // A follower polls twice per min(interval, TTL/3), so a crashed leader's expired lease is
+    // taken within TTL + interval. A leader retries a failed renewal soon (its lease is running
+    // out); a follower backs off on errors.
+    const base = this.term ? leaseTtl / 3 : Math.min(interval, leaseTtl / 3) / 2;
     const backoff = !this.errors ? base : this.term ? base / 2 : Math.min(base * 2 ** Math.min(this.errors - 1, 5), leaseTtl);
     this.timer = setTimeout(() => void this.step(), backoff * (this.errors ? 0.5 + Math.random() * 0.5 : 1));
   }
