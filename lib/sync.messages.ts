@@ -55,6 +55,12 @@ export const FOLLOW_ERROR = (name: string, cause: unknown) =>
   `Could not read the store of sync namespace "${name}": ${cause instanceof Error ? cause.message : describeValue(cause)}. ` +
   `Readers keep the last data; retrying.`;
 
+export const READ_FAILED = (tag: string, cause: Error) =>
+  `Sync task "${tag}": could not read or decode the stored snapshot: ${cause.message}. ` +
+  `Readers keep the last good data; retrying at the next reconciliation. Check the store's serializer and what wrote this key.`;
+
+export const READ_RECOVERED = (tag: string) => `Sync task "${tag}": the stored snapshot reads again.`;
+
 export const NOT_READY = (tags: readonly string[], ms: number) =>
   `Sync tasks ${tags.map((t) => `"${t}"`).join(', ')} had no data after ${ms} ms. Check status() and the logs for their errors.`;
 

@@ -69,6 +69,20 @@ export class SyncState {
     if (state.lastCheckedAt === undefined || checkedAt > state.lastCheckedAt) state.lastCheckedAt = checkedAt;
   }
 
+  /** Counts a failure of `state`; returns true when it starts a streak (the one to log). */
+  recordFailure(state: SyncTaskState, error: Error): boolean {
+    state.failures++;
+    state.lastError = { name: error.name, message: error.message, at: new Date() };
+    return state.consecutiveFailures++ === 0;
+  }
+
+  /** Ends a failure streak; returns how many failures it had (0 when there was none). */
+  recordSuccess(state: SyncTaskState): number {
+    const streak = state.consecutiveFailures;
+    state.consecutiveFailures = 0;
+    return streak;
+  }
+
   /** Forgets store revisions (the store was reset): the next record read is installed whatever its revision. */
   forgetRevisions(): void {
     for (const state of this.tasks.values()) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SYNC_OPTIONS } from '../sync.constants.js';
-import { FOLLOW_ERROR } from '../sync.messages.js';
+import { SyncError } from '../sync.errors.js';
+import { FOLLOW_ERROR, READ_FAILED, READ_RECOVERED } from '../sync.messages.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
 import type { SyncStoreEvent, SyncSubscription } from '../stores/sync-store.interface.js';
 import { SyncState } from '../sync.state.js';
@@ -68,7 +69,9 @@ export class SyncFollower {
         this.want(state.task.tag, head.revision);
       }
       await Promise.allSettled(this.reading.values());
-      this.lastRevision = revision;
+      // Only move on when every replica caught up: a failed read is retried at the next reconcile.
+      const behind = this.state.all().some((state) => (heads.get(state.task.tag)?.revision ?? 0) > state.revision);
+      if (!behind) this.lastRevision = revision;
       return this.recovered();
     } catch (error) {
       if (this.errors++ === 0) this.logger.warn(FOLLOW_ERROR(name, error));
@@ -100,9 +103,12 @@ export class SyncFollower {
         const record = await store.read(name, tag);
         if (!record) break;
         this.state.install(tag, record);
+        if (this.state.recordSuccess(state) > 0) this.logger.log(READ_RECOVERED(tag));
         if (record.revision < wanted) break; // an older record than announced: the reconcile will retry
       } catch (error) {
-        if (this.errors++ === 0) this.logger.warn(FOLLOW_ERROR(name, error));
+        // A payload that fails to decode (or a read that fails) keeps the last good replica, shows in status() and health.
+        const failure = error instanceof Error ? error : new SyncError(String(error), { tag });
+        if (this.state.recordFailure(state, failure)) this.logger.error(READ_FAILED(tag, failure));
         break;
       }
     }

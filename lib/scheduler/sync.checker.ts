@@ -72,17 +72,15 @@ export class SyncChecker {
   }
 
   private succeeded(state: SyncTaskState, checkedAt: number, outcome: 'changed' | 'unchanged'): SyncCheckOutcome {
-    if (state.consecutiveFailures > 0) this.logger.log(RECOVERED(state.task.tag, state.consecutiveFailures));
-    state.consecutiveFailures = 0;
+    const streak = this.state.recordSuccess(state);
+    if (streak > 0) this.logger.log(RECOVERED(state.task.tag, streak));
     this.state.seen(state, checkedAt);
     return outcome;
   }
 
   private failed(state: SyncTaskState, error: unknown): void {
     const failure = error instanceof Error ? error : new SyncError(String(error), { tag: state.task.tag });
-    state.failures++;
-    state.lastError = { name: failure.name, message: failure.message, at: new Date() };
-    if (state.consecutiveFailures++ === 0) {
+    if (this.state.recordFailure(state, failure)) {
       this.logger.error(`[${state.task.tag}] ${failure.message}`, failure.cause instanceof Error ? failure.cause.stack : failure.stack);
     }
   }
