@@ -10,7 +10,7 @@ const filter = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
 const files = readdirSync('build', { recursive: true })
   .map(String)
-  .filter((f) => /\.(e2e-)?spec\.js$/.test(f) && !f.startsWith('bench'))
+  .filter((f) => /\.(e2e-)?spec\.js$/.test(f) && !f.startsWith(join('test', 'bench')))
   .filter((f) => !filter || f.includes(filter))
   .map((f) => join('build', f))
   .sort();
