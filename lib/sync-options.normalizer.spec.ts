@@ -40,8 +40,9 @@ describe('normalizeSyncOptions', () => {
     });
     assert.deepEqual(
       { ...options },
-      { interval: 5, name: 'pricing.v2', timeout: 7, leaseTtl: 500, concurrency: 2, freeze: false, store, lock },
+      { interval: 5, name: 'pricing.v2', timeout: 7, leaseTtl: 500, concurrency: 2, freeze: false, store, lock, maxDataBytes: Infinity },
     );
+    assert.equal(normalizeSyncOptions({ interval: 1, maxDataBytes: 1024 }).maxDataBytes, 1024);
   });
 
   for (const [value, shown] of [
@@ -61,6 +62,8 @@ describe('normalizeSyncOptions', () => {
     rejects({ interval: 1, name: 'has space' }, 'name', "'has space'");
     rejects({ interval: 1, name: 42 }, 'name', '42');
     rejects({ interval: 1, freeze: 'yes' }, 'freeze', "'yes'");
+    rejects({ interval: 1, maxDataBytes: 0 }, 'maxDataBytes', '0');
+    rejects({ interval: 1, maxDataBytes: '1MB' }, 'maxDataBytes', "'1MB'");
   });
 
   it('refuses a store or lock that lacks the interface methods, naming them', () => {

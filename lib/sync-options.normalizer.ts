@@ -7,7 +7,7 @@ import { MemorySyncLock } from './locks/memory-sync.lock.js';
 import { SYNC_STORE_METHODS } from './stores/sync-store.interface.js';
 import { MemorySyncStore } from './stores/memory-sync.store.js';
 
-const KNOWN = new Set(['interval', 'store', 'lock', 'name', 'timeout', 'concurrency', 'leaseTtl', 'freeze', 'isGlobal']);
+const KNOWN = new Set(['interval', 'store', 'lock', 'name', 'timeout', 'concurrency', 'leaseTtl', 'freeze', 'maxDataBytes', 'isGlobal']);
 
 function fail(option: string, value: unknown, fix: string): never {
   throw new InvalidSyncOptionsError(INVALID_OPTION(option, value, fix), option, value);
@@ -19,6 +19,14 @@ export function checkDuration(option: string, value: unknown, fallback?: number,
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value < min) {
     const bound = min > 0 ? `of at least ${min}` : 'greater than 0';
     fail(option, value, `Use a finite number of milliseconds ${bound}, e.g. ${option}: ${Math.max(min, 5_000)}.`);
+  }
+  return value;
+}
+
+function checkSize(option: string, value: unknown): number {
+  if (value === undefined) return Infinity;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    fail(option, value, `Use a whole number of bytes of at least 1, e.g. ${option}: 16 * 1024 * 1024, or leave it out for no limit.`);
   }
   return value;
 }
@@ -62,6 +70,7 @@ export function normalizeSyncOptions(options: SyncModuleOptions | undefined): No
     concurrency,
     freeze,
     timeout: checkDuration('timeout', options.timeout, DEFAULT_TIMEOUT),
+    maxDataBytes: checkSize('maxDataBytes', options.maxDataBytes),
     leaseTtl: checkDuration('leaseTtl', options.leaseTtl, DEFAULT_LEASE_TTL, MIN_LEASE_TTL),
     store: options.store === undefined
       ? new MemorySyncStore()

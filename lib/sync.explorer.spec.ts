@@ -76,7 +76,9 @@ describe('SyncExplorer', () => {
     });
   });
 
-  for (const [tag, shown] of [['', "''"], ['   ', "'   '"], [42, '42'], [undefined, 'undefined']] as const) {
+  for (const [tag, shown] of [
+    ['', "''"], ['   ', "'   '"], [42, '42'], [undefined, 'undefined'], ['two\nlines', "'two\\nlines'"], ['x'.repeat(10_240), "'xxxx"],
+  ] as const) {
     it(`fails bootstrap on tag ${shown}`, async () => {
       await assert.rejects(createSyncApp({ interval: 1_000 }, [taskClass(tag)]), (error: unknown) => {
         assert.ok(error instanceof InvalidSyncTaskError, String(error));
@@ -86,6 +88,15 @@ describe('SyncExplorer', () => {
       });
     });
   }
+
+  it('accepts tags with colons, dots and spaces', async () => {
+    const { app } = await createSyncApp({ interval: 1_000 }, [taskClass('prices:eur v2.1')]);
+    try {
+      assert.deepEqual(app.get(SyncService).status().map((s) => s.tag), ['prices:eur v2.1']);
+    } finally {
+      await app.close();
+    }
+  });
 
   it('fails bootstrap on a bad per-task interval or timeout, naming the value', async () => {
     await assert.rejects(createSyncApp({ interval: 1_000 }, [taskClass('t', { interval: 0 })]), (error: unknown) => {

@@ -7,7 +7,8 @@ export const INVALID_OPTION = (option: string, value: unknown, fix: string) =>
   `Invalid SyncModule option "${option}": got ${describeValue(value)}. ${fix}`;
 
 export const INVALID_TAG = (where: string, value: unknown) =>
-  `Invalid @SyncTask tag on ${where}: got ${describeValue(value)}. Pass a non-empty string, e.g. @SyncTask('flags').`;
+  `Invalid @SyncTask tag on ${where}: got ${describeValue(value)}. ` +
+  `Pass a non-empty string of at most 200 characters without control characters (newlines, tabs), e.g. @SyncTask('flags').`;
 
 export const INVALID_TASK_OPTION = (where: string, option: string, value: unknown) =>
   `Invalid @SyncTask option "${option}" on ${where}: got ${describeValue(value)}. Use a finite number of milliseconds greater than 0, or leave it out to use the module's.`;
@@ -35,6 +36,14 @@ export const INVALID_VERSION = (tag: string, value: unknown) =>
 
 export const EMPTY_DATA = (tag: string, value: unknown) =>
   `Sync task "${tag}" returned ${describeValue(value)} for DATA. Return the data (anything but undefined or null); throw to report a failure.`;
+
+export const NOT_JSON = (tag: string, value: unknown, cause?: unknown) =>
+  `Sync task "${tag}" returned data that is not JSON-serialisable (${describeValue(value)}${cause instanceof Error ? `: ${cause.message}` : ''}). ` +
+  `Return plain JSON data: objects, arrays, strings, finite numbers, booleans, null (no BigInt, Symbol, function or cycle).`;
+
+export const TOO_LARGE = (tag: string, bytes: number, max: number) =>
+  `Sync task "${tag}" returned ${bytes} bytes of data, more than maxDataBytes (${max}). ` +
+  `The last good data is kept. Return less data, or raise SyncModule's maxDataBytes.`;
 
 export const RECOVERED = (tag: string, failures: number) =>
   `Sync task "${tag}" recovered after ${failures} failed check${failures === 1 ? '' : 's'}.`;

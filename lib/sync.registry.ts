@@ -38,7 +38,10 @@ export class SyncRegistry {
    *   DuplicateSyncTaskError when the tag is taken (naming both methods).
    */
   register(tag: unknown, options: SyncTaskOptions, source: string, callback: SyncCallback): SyncTaskDefinition {
-    if (typeof tag !== 'string' || tag.trim() === '') throw new InvalidSyncTaskError(INVALID_TAG(source, tag));
+    // Tags end up in store keys, channels, log lines and metric labels: keep them printable and short.
+    if (typeof tag !== 'string' || tag.trim() === '' || tag.length > 200 || /\p{Cc}/u.test(tag)) {
+      throw new InvalidSyncTaskError(INVALID_TAG(source, tag));
+    }
     const existing = this.tasks.get(tag);
     if (existing) throw new DuplicateSyncTaskError(DUPLICATE_TAG(tag, existing.source, source), { tag });
     const task: SyncTaskDefinition = {

@@ -19,6 +19,8 @@ export interface SyncModuleOptions {
   leaseTtl?: number;
   /** Deep-freeze the data handed to readers; default `true`. */
   freeze?: boolean;
+  /** Largest DATA result accepted, in bytes of its JSON; a larger one fails the check and keeps the last data. Default: no limit. */
+  maxDataBytes?: number;
 }
 
 /** The options after `normalizeSyncOptions()`: every default filled in. */
@@ -31,4 +33,5 @@ export interface NormalizedSyncOptions {
   readonly concurrency: number;
   readonly leaseTtl: number;
   readonly freeze: boolean;
+  readonly maxDataBytes: number;
 }

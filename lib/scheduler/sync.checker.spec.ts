@@ -60,6 +60,20 @@ describe('SyncChecker (version-gated fetch on the in-memory default)', () => {
     ['returns NaN version', SyncAction.VERSION, () => NaN, /InvalidSyncResultError: .*NaN for VERSION/],
     ['returns an object version', SyncAction.VERSION, () => ({ v: 1 }), /InvalidSyncResultError: .*for VERSION/],
     ['never settles', SyncAction.DATA, () => new Promise(() => undefined), /SyncTimeoutError: .*within 60 ms/],
+    ['returns Infinity version', SyncAction.VERSION, () => Infinity, /InvalidSyncResultError: .*Infinity for VERSION/],
+    ['returns a Symbol version', SyncAction.VERSION, () => Symbol('v'), /InvalidSyncResultError: .*Symbol\(v\) for VERSION/],
+    ['returns a BigInt version', SyncAction.VERSION, () => 5n, /InvalidSyncResultError: .*5n for VERSION/],
+    ['returns an empty-string version', SyncAction.VERSION, () => '', /InvalidSyncResultError: .*'' for VERSION/],
+    ['returns a BigInt', SyncAction.DATA, () => ({ n: 5n }), /InvalidSyncResultError: .*not JSON-serialisable.*BigInt/],
+    ['returns a Symbol', SyncAction.DATA, () => Symbol('data'), /InvalidSyncResultError: .*not JSON-serialisable \(Symbol\(data\)\)/],
+    ['returns a function', SyncAction.DATA, () => () => 1, /InvalidSyncResultError: .*not JSON-serialisable/],
+    ['returns a circular structure', SyncAction.DATA, () => {
+      const loop: Record<string, unknown> = {};
+      loop.self = loop;
+      return loop;
+    }, /InvalidSyncResultError: .*not JSON-serialisable.*circular/],
+    ['returns a toJSON that throws', SyncAction.DATA, () => ({ toJSON() { throw new Error('toJSON exploded'); } }), /InvalidSyncResultError: .*toJSON exploded/],
+    ['throws a non-Error', SyncAction.VERSION, () => { throw 'a string'; }, /SyncCallbackError: .*'a string'/],
   ];
   for (const [what, action, behaviour, expected] of failures) {
     it(`keeps the last good snapshot when ${action.toUpperCase()} ${what}, logs once per streak, recovers`, async () => {
@@ -81,6 +95,22 @@ describe('SyncChecker (version-gated fetch on the in-memory default)', () => {
       assert.equal(logs.find('log', 'recovered after').length, 1);
     });
   }
+
+  it('refuses data over maxDataBytes (a 100 MB string) with a clear error and keeps the last data', async () => {
+    const source = new VersionedSource();
+    current = await createSyncApp({ interval: INTERVAL, maxDataBytes: 10 * 1024 * 1024 }, [taskFor('t', source)]);
+    const sync = current.app.get(SyncService);
+    await sync.whenReady(['t'], { timeout: 2_000 });
+    const huge = 'x'.repeat(100 * 1024 * 1024);
+    const normal = source.behaviour;
+    source.version = 2;
+    source.behaviour = (action, ctx) => (action === SyncAction.DATA ? huge : normal(action, ctx));
+    await waitFor(() => sync.status()[0].consecutiveFailures >= 1, 10_000, 'the refusal');
+    assert.match(sync.status()[0].lastError?.message ?? '', /104857602 bytes of data, more than maxDataBytes \(10485760\)/);
+    assert.equal(sync.getVersion('t'), 1);
+    source.behaviour = normal;
+    await waitFor(() => sync.getVersion('t') === 2, 10_000, 'recovery with normal data');
+  });
 
   it('aborts ctx.signal on timeout and runs the next tick normally', async () => {
     const source = new VersionedSource();

@@ -1,7 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SYNC_OPTIONS } from '../sync.constants.js';
 import { InvalidSyncResultError, SyncCallbackError, SyncError, SyncTimeoutError } from '../sync.errors.js';
-import { CALLBACK_FAILED, CALLBACK_TIMEOUT, EMPTY_DATA, INVALID_VERSION, RECOVERED, STALE_FENCE } from '../sync.messages.js';
+import {
+  CALLBACK_FAILED,
+  CALLBACK_TIMEOUT,
+  EMPTY_DATA,
+  INVALID_VERSION,
+  NOT_JSON,
+  RECOVERED,
+  STALE_FENCE,
+  TOO_LARGE,
+} from '../sync.messages.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
 import { SyncAction, type SyncVersion } from '../interfaces/sync-task.interface.js';
 import { SyncState, type SyncTaskState } from '../sync.state.js';
@@ -41,6 +50,7 @@ export class SyncChecker {
       }
       const data = await this.call(state, term, SyncAction.DATA, previousVersion);
       if (data === undefined || data === null) throw new InvalidSyncResultError(EMPTY_DATA(tag, data), { tag });
+      this.checkData(tag, data);
       term.signal.throwIfAborted();
       const record = { tag, version, data, modifiedAt: Date.now(), checkedAt: Date.now(), fence: term.lease.fence };
       const result = await store.write(name, record);
@@ -69,6 +79,25 @@ export class SyncChecker {
       if (signal.aborted) throw new SyncTimeoutError(CALLBACK_TIMEOUT(tag, action, timeout), { tag, cause: error });
       throw new SyncCallbackError(CALLBACK_FAILED(tag, action, error), { tag, cause: error });
     }
+  }
+
+  /**
+   * DATA must be JSON data (every process may have to decode it from a remote store)
+   * and within maxDataBytes. Serialising once per version, on the leader only, is the
+   * price of refusing bad data here, with a named error, instead of in a store.
+   */
+  private checkData(tag: string, data: unknown): void {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(data);
+    } catch (error) {
+      throw new InvalidSyncResultError(NOT_JSON(tag, data, error), { tag, cause: error });
+    }
+    if (json === undefined) throw new InvalidSyncResultError(NOT_JSON(tag, data), { tag });
+    const { maxDataBytes } = this.options;
+    if (maxDataBytes === Infinity) return;
+    const bytes = Buffer.byteLength(json);
+    if (bytes > maxDataBytes) throw new InvalidSyncResultError(TOO_LARGE(tag, bytes, maxDataBytes), { tag });
   }
 
   private succeeded(state: SyncTaskState, checkedAt: number, outcome: 'changed' | 'unchanged'): SyncCheckOutcome {
