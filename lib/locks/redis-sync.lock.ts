@@ -1,4 +1,5 @@
-import { RedisConnection, type RedisConnectionOptions } from '../redis/redis-connection.js';
+import type { RedisConnectionOptions } from '../redis/redis-client.factory.js';
+import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisKeys, validateKeyPrefix } from '../redis/redis-keys.js';
 import { INVALID_REDIS_ARGUMENT } from '../redis/redis.messages.js';
 import { ACQUIRE_SCRIPT, CURRENT_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from '../redis/redis.scripts.js';

@@ -1,5 +1,6 @@
 import { SyncConnectionError } from '../sync.errors.js';
-import type { RedisClient, RedisConnection } from './redis-connection.js';
+import type { RedisClient } from './redis-client.factory.js';
+import type { RedisConnection } from './redis-connection.js';
 import { REDIS_CLOSED } from './redis.messages.js';
 
 /** Receives the decoded messages of one channel. */

@@ -22,6 +22,9 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   return secrets.reduce((out, secret) => (secret ? out.split(secret).join('***') : out), text);
 }
 
+/** A cause's message without its final period, to go inside a sentence. */
+const clause = (cause: string) => cause.replace(/[.\s]+$/, '');
+
 export const INVALID_REDIS_OPTION = (owner: string, option: string, value: unknown, fix: string) =>
   `Invalid ${owner} option "${option}": got ${describeValue(value)}. ${fix}`;
 
@@ -29,23 +32,25 @@ export const INVALID_REDIS_ARGUMENT = (owner: string, what: string, value: unkno
   `Invalid ${what} passed to ${owner}: got ${describeValue(value)}. ${fix}`;
 
 export const REDIS_CONNECT_FAILED = (owner: string, target: string, cause: string) =>
-  `${owner} could not connect to Redis at ${target}: ${cause}. ` +
+  `${owner} could not connect to Redis at ${target}: ${clause(cause)}. ` +
   `Check that Redis runs and is reachable at that host and port (firewall, TLS: rediss://), ` +
   `and that the username and password in the URL or client options are right.`;
 
-export const REDIS_CALL_FAILED = (owner: string, target: string, operation: string, cause: string) =>
-  `${owner}: ${operation} failed on Redis at ${target}: ${cause}. Check that Redis is reachable; callers retry on their next tick.`;
+export const REDIS_CALL_FAILED = (owner: string, target: string, operation: string, cause: string, lastError?: string) =>
+  `${owner}: ${operation} failed on Redis at ${target}: ${clause(cause)}` +
+  `${lastError && lastError !== cause ? ` (last connection error: ${clause(lastError)})` : ''}. ` +
+  `Check that Redis is reachable; callers retry on their next tick.`;
 
 export const REDIS_CALL_TIMEOUT = (owner: string, target: string, operation: string, ms: number, lastError?: string) =>
   `${owner}: Redis at ${target} did not answer ${operation} within ${ms} ms` +
-  `${lastError ? ` (last connection error: ${lastError})` : ''}. ` +
+  `${lastError ? ` (last connection error: ${clause(lastError)})` : ''}. ` +
   `Check that Redis is up and reachable, or raise the "timeout" option.`;
 
 export const REDIS_CLOSED = (owner: string) =>
   `${owner} was closed: create a new instance to use Redis again.`;
 
 export const REDIS_DECODE_FAILED = (owner: string, tag: string, cause: string) =>
-  `${owner} could not decode the data of "${tag}": ${cause}. ` +
+  `${owner} could not decode the data of "${tag}": ${clause(cause)}. ` +
   `Every process of a namespace must use the same serializer; a record written by another serializer is unreadable here.`;
 
 export const REDIS_ENCODE_FAILED = (owner: string, tag: string, value: unknown) =>

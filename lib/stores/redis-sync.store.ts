@@ -1,4 +1,5 @@
-import { RedisConnection, type RedisConnectionOptions } from '../redis/redis-connection.js';
+import type { RedisConnectionOptions } from '../redis/redis-client.factory.js';
+import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisKeys, validateKeyPrefix } from '../redis/redis-keys.js';
 import { REDIS_DECODE_FAILED, REDIS_ENCODE_FAILED, INVALID_REDIS_OPTION } from '../redis/redis.messages.js';
 import { HEAD_FIELDS, HEADS_SCRIPT, TOUCH_SCRIPT, WRITE_SCRIPT } from '../redis/redis.scripts.js';

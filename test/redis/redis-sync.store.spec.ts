@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { RedisSyncStore } from '../../lib/redis/index.js';
@@ -124,6 +125,22 @@ describe('RedisSyncStore', { skip }, () => {
     }
   });
 
+  it('works through a client with the RESP3 reply mapping and through a RESP2 one', async () => {
+    for (const options of [{ replyMapping: 'resp3' as const }, { protocol: 2 as const }]) {
+      const client = new Redis(REDIS_URL, options);
+      const other = new RedisSyncStore({ client, keyPrefix });
+      try {
+        const space = ns();
+        const result = await other.write(space, record('t', 5, { nested: [1] }));
+        assert.deepEqual(await other.read(space, 't'), { ...record('t', 5, { nested: [1] }), revision: result.accepted && result.revision });
+        assert.equal((await other.heads(space)).get('t')?.version, 5);
+      } finally {
+        await other.close();
+        await client.quit();
+      }
+    }
+  });
+
   it('drops messages on its channel that are not events, and keeps delivering', async () => {
     const space = ns();
     const event = await nextEvent(store, space, async () => {
@@ -147,8 +164,9 @@ describe('RedisSyncStore', { skip }, () => {
     await first.unsubscribe();
     await first.unsubscribe();
     await store.write(space, record('t', 2));
-    await nextEvent(store, space, () => store.write(space, record('t', 3)));
-    assert.deepEqual(seen, ['change', 'change', 'change']);
+    const deadline = Date.now() + 2_000;
+    while (seen.length < 2 && Date.now() < deadline) await sleep(10);
+    assert.deepEqual(seen, ['change', 'change']);
     await second.unsubscribe();
   });
 });

@@ -73,7 +73,10 @@ export class RedisServer {
     const dir = mkdtempSync(join(tmpdir(), 'vsync-redis-'));
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
     if (options.password) args.push('--requirepass', options.password);
-    if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'));
+    if (options.cluster) {
+      // Announce the loopback address: by default CLUSTER SLOTS gives an empty host, which clients cannot reach.
+      args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-announce-ip', '127.0.0.1');
+    }
     const server = new RedisServer(port, args, dir, options.password);
     await server.restart();
     if (options.cluster) await server.claimAllSlots();
