@@ -32,6 +32,20 @@ export class RedisScript {
 // counter written back into Redis or into JSON goes through string.format('%d').
 
 /**
+ * Lua that INCRs the counter at KEYS[n] into `local <name>`. A counter that does not
+ * exist (first use, or a Redis restarted without persistence, or failed over to a
+ * replica that never saw it) starts from the server's clock in microseconds, not from 0:
+ * revisions and fences then keep growing across a reset, so followers never take a new
+ * write for an old one and a store on another server never refuses a new leader's fence.
+ */
+const incrementFromClock = (name: string, key: string) => `
+if redis.call('EXISTS', ${key}) == 0 then
+  local now = redis.call('TIME')
+  redis.call('SET', ${key}, string.format('%d', tonumber(now[1]) * 1000000 + tonumber(now[2])))
+end
+local ${name} = string.format('%d', redis.call('INCR', ${key}))`;
+
+/**
  * Snapshot write. KEYS: record hash, revision counter, tag set.
  * ARGV: tag, version, version type ('n' | 's'), data, modifiedAt, checkedAt, fence, channel, change event JSON without its revision.
  * Returns {1, revision} when written, {0, stored fence} when the fence is older than the stored one.
@@ -43,7 +57,7 @@ local stored = tonumber(redis.call('HGET', KEYS[1], 'fence'))
 if stored and tonumber(ARGV[7]) < stored then
   return {0, stored}
 end
-local revision = string.format('%d', redis.call('INCR', KEYS[2]))
+${incrementFromClock('revision', 'KEYS[2]')}
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'vtype', ARGV[3], 'data', ARGV[4],
   'modifiedAt', ARGV[5], 'checkedAt', ARGV[6], 'fence', ARGV[7], 'revision', revision)
 redis.call('SADD', KEYS[3], ARGV[1])
@@ -92,7 +106,7 @@ return out
  */
 export const ACQUIRE_SCRIPT = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-local fence = string.format('%d', redis.call('INCR', KEYS[2]))
+${incrementFromClock('fence', 'KEYS[2]')}
 redis.call('SET', KEYS[1], fence .. ':' .. ARGV[1], 'PX', ARGV[2])
 return tonumber(fence)
 `);

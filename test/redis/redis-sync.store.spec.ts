@@ -9,7 +9,7 @@ import type { SyncSerializer } from '../../lib/stores/sync-serializer.interface.
 import type { SyncRecord, SyncStoreEvent } from '../../lib/stores/sync-store.interface.js';
 import { InvalidSyncOptionsError } from '../../lib/sync.errors.js';
 import { REDIS_URL, redisSkip } from '../support/services.js';
-import { deleteKeys, testPrefix } from './redis-test.util.js';
+import { deleteKeys, listKeys, testPrefix } from './redis-test.util.js';
 
 const skip = await redisSkip();
 
@@ -109,6 +109,22 @@ describe('RedisSyncStore', { skip }, () => {
     await assert.rejects(store.read(ns(), ''), InvalidSyncOptionsError);
   });
 
+  it('starts revisions and fences from the server clock, so they keep growing after a reset that lost the counters', async () => {
+    const space = ns();
+    const before = Date.now() * 1_000;
+    const first = await store.write(space, record('t', 1));
+    assert.ok(first.accepted && first.revision > before, `revision ${first.accepted && first.revision} below the clock (${before} µs)`);
+    const admin = new Redis(REDIS_URL);
+    try {
+      const keys = await listKeys(admin, keyPrefix);
+      await admin.del(...keys.filter((key) => key.includes(space)));
+    } finally {
+      admin.disconnect();
+    }
+    const again = await store.write(space, record('t', 2));
+    assert.ok(first.accepted && again.accepted && again.revision > first.revision, 'a new write after the reset has a newer revision');
+  });
+
   it('works through a client that has an ioredis keyPrefix of its own', async () => {
     const client = new Redis(REDIS_URL, { keyPrefix: `${keyPrefix}:outer:` });
     const prefixed = new RedisSyncStore({ client, keyPrefix });
@@ -118,7 +134,7 @@ describe('RedisSyncStore', { skip }, () => {
       assert.equal(event.type, 'change');
       assert.equal((await prefixed.read(space, 't'))?.version, 7);
       assert.equal((await prefixed.heads(space)).get('t')?.version, 7);
-      assert.equal(await prefixed.revision(space), 1);
+      assert.equal(await prefixed.revision(space), event.type === 'change' && event.revision);
     } finally {
       await prefixed.close();
       await client.quit();
