@@ -95,7 +95,7 @@ export class RedisConnection {
     if (this.closed) throw new SyncConnectionError(REDIS_CLOSED(this.owner));
     this.lastError = undefined;
     try {
-      const opening = this.open() ?? (this.client.status === 'wait' ? this.client.connect() : undefined);
+      const opening = this.open() ?? (this.client.status === 'wait' ? this.client.connect() : this.untilReady());
       if (opening) await this.settle('connect', opening);
       await this.settle('PING', (this.client as unknown as RedisCommandClient).ping());
     } catch (error) {
@@ -104,6 +104,17 @@ export class RedisConnection {
       const cause = this.lastError ?? this.redact(this.causeOf(error));
       throw new SyncConnectionError(REDIS_CONNECT_FAILED(this.owner, this.target, cause), { cause: error });
     }
+  }
+
+  /**
+   * Resolves when a client that is still connecting becomes ready: a passed-in client
+   * (a Cluster discovering its slots, one with `enableOfflineQueue: false`) may refuse
+   * commands until then. `undefined` when there is nothing to wait for.
+   */
+  private untilReady(): Promise<void> | undefined {
+    const status = this.client.status;
+    if (status !== 'connecting' && status !== 'connect' && status !== 'reconnecting') return undefined;
+    return new Promise((resolve) => this.client.once('ready', () => resolve()));
   }
 
   /**

@@ -67,8 +67,11 @@ export class RedisServer {
     private readonly password?: string,
   ) {}
 
-  /** Starts one; `password` sets `requirepass`, `cluster` makes it a one-node cluster owning every slot. */
-  static async start(options: { password?: string; cluster?: boolean } = {}): Promise<RedisServer> {
+  /**
+   * Starts one; `password` sets `requirepass`, `cluster` makes it a cluster node that,
+   * unless `claimSlots` is false, owns every slot (a one-node cluster).
+   */
+  static async start(options: { password?: string; cluster?: boolean; claimSlots?: boolean } = {}): Promise<RedisServer> {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'vsync-redis-'));
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
@@ -79,7 +82,7 @@ export class RedisServer {
     }
     const server = new RedisServer(port, args, dir, options.password);
     await server.restart();
-    if (options.cluster) await server.claimAllSlots();
+    if (options.cluster && options.claimSlots !== false) await server.claimAllSlots();
     return server;
   }
 
@@ -133,5 +136,35 @@ export class RedisServer {
     } finally {
       admin.disconnect();
     }
+  }
+}
+
+/** A Redis Cluster of the test's own: `masters` nodes on free ports, slots spread by `redis-cli --cluster create`. */
+export class RedisClusterServers {
+  private constructor(readonly nodes: RedisServer[]) {}
+
+  static async start(masters = 3): Promise<RedisClusterServers> {
+    const nodes = await Promise.all(Array.from({ length: masters }, () => RedisServer.start({ cluster: true, claimSlots: false })));
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+    const created = spawnSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    for (const node of nodes) {
+      const admin = node.admin();
+      try {
+        while (!String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) await sleep(50);
+      } finally {
+        admin.disconnect();
+      }
+    }
+    return new RedisClusterServers(nodes);
+  }
+
+  /** `host:port,host:port,…`, as the sample's SYNC_REDIS_CLUSTER takes it. */
+  get addresses(): string {
+    return this.nodes.map((node) => `127.0.0.1:${node.port}`).join(',');
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.dispose()));
   }
 }

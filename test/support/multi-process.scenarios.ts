@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceCall } from '../fixtures/file.source.js';
 import { Cluster, type Instance, waitUntil } from './cluster.js';
@@ -15,9 +15,16 @@ export interface MultiProcessOptions {
   leaseTtl?: number;
   /** Skip reason, as node:test takes it. */
   skip?: string | false;
+  /** Runs before the suite; may return env to add (e.g. the addresses of a cluster it started). */
+  setup?: () => Promise<Record<string, string>>;
   /** Runs after the suite (drop keys, schema...). */
   cleanup?: () => Promise<void>;
+  /** Which scenarios to run (default all). */
+  only?: readonly MultiProcessScenario[];
 }
+
+/** The scenarios of `describeMultiProcess`. */
+export type MultiProcessScenario = 'propagation' | 'kill' | 'close' | 'refresh' | 'fence';
 
 /** Pairs each call's start with its end, per process. */
 function spans(calls: SourceCall[]): { pid: number; start: number; end: number }[] {
@@ -60,9 +67,14 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
   const leaseTtl = options.leaseTtl ?? 1_000;
   const margin = 150;
   const clusters: Cluster[] = [];
+  let setupEnv: Record<string, string> = {};
+  // Scenarios left out by `only` are not registered at all (they are run by another suite).
+  const scenario = (name: MultiProcessScenario): typeof it =>
+    options.only && !options.only.includes(name) ? ((() => undefined) as unknown as typeof it) : it;
   const cluster = (extra: Record<string, string> = {}) => {
     const created = new Cluster({
       ...options.env,
+      ...setupEnv,
       SYNC_NAME: `mp-${randomUUID().slice(0, 8)}`,
       SYNC_INTERVAL_MS: String(interval),
       SYNC_LEASE_TTL_MS: String(leaseTtl),
@@ -74,12 +86,15 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
   const allServe = (c: Cluster, version: number) => c.live().every((i) => i.versions.get('t') === version);
 
   describe(`multi-process (${label}): 3 instances, interval ${interval} ms, lease TTL ${leaseTtl} ms`, { skip: options.skip, timeout: 120_000 }, () => {
+    before(async () => {
+      setupEnv = (await options.setup?.()) ?? {};
+    });
     after(async () => {
       await Promise.all(clusters.map((c) => c.stop()));
       await options.cleanup?.();
     });
 
-    it('runs callbacks in one process at a time, DATA once per change, every instance serves it within one interval', async (t) => {
+    scenario('propagation')('runs callbacks in one process at a time, DATA once per change, every instance serves it within one interval', async (t) => {
       const c = cluster();
       await c.start(3);
       const leader = await c.leader();
@@ -101,7 +116,7 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
       assert.deepEqual(dataStarts, [1, 2, 3, 4], 'one DATA per version, not one per instance');
     });
 
-    it('SIGKILL of the leader: another process takes over within lease TTL + one interval', async (t) => {
+    scenario('kill')('SIGKILL of the leader: another process takes over within lease TTL + one interval', async (t) => {
       const c = cluster();
       await c.start(3);
       const leader = await c.leader();
@@ -120,7 +135,7 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
       assert.deepEqual(calls.filter((x) => x.action === 'data' && x.phase === 'start').map((x) => x.version), [1, 2], 'no refetch at takeover');
     });
 
-    it('app.close() of the leader: another process takes over within one interval', async (t) => {
+    scenario('close')('app.close() of the leader: another process takes over within one interval', async (t) => {
       const c = cluster();
       await c.start(3);
       const leader = await c.leader();
@@ -135,7 +150,7 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
       assert.equal(overlaps(c.source.calls()), 0);
     });
 
-    it('refresh() on a follower is forwarded to the leader and resolves with the new version', async () => {
+    scenario('refresh')('refresh() on a follower is forwarded to the leader and resolves with the new version', async () => {
       const c = cluster({ SYNC_INTERVAL_MS: '60000' });
       await c.start(3);
       const leader = await c.leader();
@@ -148,7 +163,7 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
       assert.deepEqual(new Set(c.source.calls().map((x) => x.pid)), new Set([leader.pid]), 'the leader ran the check');
     });
 
-    it('a SIGSTOPped leader resumed after a takeover has its late write refused by the fence', async (t) => {
+    scenario('fence')('a SIGSTOPped leader resumed after a takeover has its late write refused by the fence', async (t) => {
       const c = cluster({ DATA_DELAY_MS: '300' });
       await c.start(3);
       const leader = await c.leader();
