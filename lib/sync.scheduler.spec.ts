@@ -95,6 +95,40 @@ describe('SyncScheduler', () => {
     assert.ok((await store.read('default', 't'))!.fence > intruder.fence);
   });
 
+  it('after a pause longer than the lease, calls no callback before it leads again', async () => {
+    const source = new VersionedSource();
+    current = await createSyncApp({ interval: 5, leaseTtl: 300 }, [taskFor('t', source)]);
+    await current.app.get(SyncService).whenReady();
+    const logs = current.logs;
+    // Each call notes how many log lines existed then, to order calls against the lease log lines.
+    const callsAt: number[] = [];
+    const normal = source.behaviour;
+    let mark = 0;
+    let until = Infinity;
+    // Blocks the event loop like a long GC pause or a SIGSTOP, right after a check armed the next tick
+    // (so that tick's timer expires before the renewal's and the watchdog's).
+    const pause = () => {
+      mark = logs.lines.length;
+      until = Date.now() + 600;
+      while (Date.now() < until);
+    };
+    source.behaviour = (action, ctx) => {
+      if (until === Infinity) {
+        until = -1;
+        setImmediate(pause);
+      } else if (Date.now() >= until && until > 0) callsAt.push(logs.lines.length);
+      return normal(action, ctx);
+    };
+    await waitFor(() => until > 0, 2_000, 'the pause');
+    await waitFor(() => logs.find('log', 'Leading').length >= 2, 2_000, 'leading again');
+    const events = logs.lines.slice(mark).map((l) => (l.message.includes('Lost the lease') ? 'lost' : l.message.includes('Leading') ? 'lead' : 'other'));
+    assert.equal(events.filter((e) => e === 'lost').length, 1, JSON.stringify(logs.lines.slice(mark)));
+    await waitFor(() => callsAt.length > 0, 2_000, 'a call after leading again');
+    const relead = mark + events.indexOf('lead');
+    assert.ok(events.indexOf('lost') < events.indexOf('lead'), 'the lease was given up before leading again');
+    assert.ok(callsAt[0] > relead, `a callback ran in the expired term (${callsAt[0]} log lines, re-lead at ${relead})`);
+  });
+
   it('on close: no callback runs afterwards, the lease is released, checks in flight are aborted', async () => {
     const lock = new MemorySyncLock();
     const source = new VersionedSource();

@@ -12,6 +12,12 @@ import type { SyncLease } from '../locks/sync-lock.interface.js';
 export interface SyncTerm {
   readonly lease: SyncLease;
   readonly signal: AbortSignal;
+  /**
+   * Whether the lease is still surely held, by the monotonic clock; ends the term when
+   * not. Checked before each callback: after a pause (SIGSTOP, a long GC, a frozen VM)
+   * a task timer may fire before the watchdog does, and must not call the source.
+   */
+  readonly valid: () => boolean;
 }
 
 /**
@@ -96,7 +102,20 @@ export class SyncLeaseKeeper {
         return;
       }
       const controller = new AbortController();
-      this.term = { lease, signal: controller.signal, controller, validUntil: sentAt + leaseTtl * 0.9 };
+      const term = {
+        lease,
+        signal: controller.signal,
+        controller,
+        validUntil: sentAt + leaseTtl * 0.9,
+        valid: () => {
+          if (this.term !== term) return false;
+          if (performance.now() < term.validUntil) return true;
+          const late = Math.round(performance.now() - term.validUntil);
+          this.lose(`the lease ran out ${late} ms ago without a renewal (was the process paused?)`);
+          return false;
+        },
+      };
+      this.term = term;
       this.arm();
       this.logger.log(LEADERSHIP_ACQUIRED(name, lease.fence));
       this.listener(this.term);

@@ -70,6 +70,7 @@ export class SyncChecker {
   /** Calls the task's method with a signal that aborts on timeout and at the end of the term. */
   private async call(state: SyncTaskState, term: SyncTerm, action: SyncAction, previousVersion?: SyncVersion) {
     const { tag, timeout, callback } = state.task;
+    if (!term.valid()) term.signal.throwIfAborted();
     const signal = AbortSignal.any([term.signal, AbortSignal.timeout(timeout)]);
     const ctx = previousVersion === undefined ? { tag, signal } : { tag, signal, previousVersion };
     try {
