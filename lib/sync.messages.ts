@@ -70,6 +70,10 @@ export const READ_FAILED = (tag: string, cause: Error) =>
 
 export const READ_RECOVERED = (tag: string) => `Sync task "${tag}": the stored snapshot reads again.`;
 
+export const CORRUPT_RECORD = (tag: string, field: string, value: unknown) =>
+  `Sync task "${tag}": the stored record has an invalid ${field} (${describeValue(value)}); was it changed behind the module's back? ` +
+  `It is ignored and the last good data kept; the leader's next write replaces it.`;
+
 export const NOT_READY = (tags: readonly string[], ms: number) =>
   `Sync tasks ${tags.map((t) => `"${t}"`).join(', ')} had no data after ${ms} ms. Check status() and the logs for their errors.`;
 

@@ -3,8 +3,9 @@ import { SYNC_OPTIONS } from '../sync.constants.js';
 import { SyncError } from '../sync.errors.js';
 import { FOLLOW_ERROR, READ_FAILED, READ_RECOVERED } from '../sync.messages.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
-import type { SyncStoreEvent, SyncSubscription } from '../stores/sync-store.interface.js';
-import { SyncState } from '../sync.state.js';
+import type { SyncRecordHead, SyncStoreEvent, SyncSubscription } from '../stores/sync-store.interface.js';
+import { SyncState, type SyncTaskState } from '../sync.state.js';
+import { checkRecordHead } from '../utils/record-check.util.js';
 
 /**
  * Keeps this process's replicas in line with the store. A change event makes
@@ -61,9 +62,12 @@ export class SyncFollower {
       if (!force && revision === this.lastRevision) return this.recovered();
       const heads = await store.heads(name);
       for (const state of this.state.all()) {
-        const head = heads.get(state.task.tag);
-        // Never let a heads read that raced the leader's own newer write roll its view back.
-        if (head ? head.revision >= state.revision : state.revision === 0) state.storedVersion = head?.version;
+        const raw = heads.get(state.task.tag);
+        const head = this.validHead(state, raw);
+        // A corrupt record is rewritten by the leader; otherwise never let a heads read
+        // that raced the leader's own newer write roll its view back.
+        if (raw && !head) state.storedVersion = undefined;
+        else if (head ? head.revision >= state.revision : state.revision === 0) state.storedVersion = head?.version;
         if (!head) continue;
         this.state.seen(state, head.checkedAt);
         this.want(state.task.tag, head.revision);
@@ -102,6 +106,7 @@ export class SyncFollower {
       try {
         const record = await store.read(name, tag);
         if (!record) break;
+        checkRecordHead(tag, record);
         this.state.install(tag, record);
         if (this.state.recordSuccess(state) > 0) this.logger.log(READ_RECOVERED(tag));
         if (record.revision < wanted) break; // an older record than announced: the reconcile will retry
@@ -113,6 +118,18 @@ export class SyncFollower {
       }
     }
     this.wanted.delete(tag);
+  }
+
+  /** The head if it is sound; a corrupt one counts as a failed read of that task and is skipped. */
+  private validHead(state: SyncTaskState, head: SyncRecordHead | undefined): SyncRecordHead | undefined {
+    if (!head) return undefined;
+    try {
+      checkRecordHead(state.task.tag, head);
+      return head;
+    } catch (error) {
+      if (this.state.recordFailure(state, error as Error)) this.logger.error(READ_FAILED(state.task.tag, error as Error));
+      return undefined;
+    }
   }
 
   private recovered(): true {

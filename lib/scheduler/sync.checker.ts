@@ -15,6 +15,7 @@ import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface
 import { SyncAction, type SyncVersion } from '../interfaces/sync-task.interface.js';
 import { SyncState, type SyncTaskState } from '../sync.state.js';
 import { abortable } from '../utils/abortable.util.js';
+import { isSyncVersion } from '../utils/record-check.util.js';
 import type { SyncTerm } from './sync-lease.keeper.js';
 
 /** How a check ended. */
@@ -42,7 +43,7 @@ export class SyncChecker {
     try {
       const previousVersion = state.storedVersion;
       const version = await this.call(state, term, SyncAction.VERSION, previousVersion);
-      if (!isVersion(version)) throw new InvalidSyncResultError(INVALID_VERSION(tag, version), { tag });
+      if (!isSyncVersion(version)) throw new InvalidSyncResultError(INVALID_VERSION(tag, version), { tag });
       const checkedAt = Date.now();
       if (version === previousVersion) {
         if (!(await store.touch(name, tag, checkedAt, term.lease.fence))) return this.fenced(state, term, undefined);
@@ -119,8 +120,4 @@ export class SyncChecker {
     this.logger.warn(STALE_FENCE(state.task.tag, term.lease.fence, stored));
     return 'fenced';
   }
-}
-
-function isVersion(value: unknown): value is SyncVersion {
-  return (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));
 }

@@ -29,7 +29,11 @@ const RECORD_FIELDS = ['data', ...HEAD_FIELDS];
 
 /** `'n'` marks a number version, `'s'` a string: Redis keeps only strings, and `5 !== '5'`. */
 function versionOf(raw: string, type: string): SyncVersion {
-  return type === 'n' ? Number(raw) : raw;
+  if (type === 'n') return Number(raw);
+  if (type === 's') return raw;
+  // Anything else was written behind the store's back: no valid version, which the module
+  // reports as a corrupt record of that one tag (a throw here would fail heads() for all).
+  return Number.NaN;
 }
 
 function decodeEvent(message: string): SyncStoreEvent | undefined {
