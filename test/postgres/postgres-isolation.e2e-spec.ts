@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { PostgresSyncLock, PostgresSyncStore } from '../../lib/postgres/index.js';
 import { describeIsolation } from '../support/isolation.scenarios.js';
 import { POSTGRES_URL, postgresSkip } from '../support/services.js';
+import { dropSchema } from './postgres-test.helper.js';
 
 const skip = await postgresSkip();
 // A mixed-case schema and reserved-word tables: only quoted identifiers work with these.
@@ -12,10 +12,5 @@ const options = { connectionString: POSTGRES_URL, schema };
 describeIsolation('PostgreSQL, schema and tables named like keywords', {
   backend: () => ({ store: new PostgresSyncStore({ ...options, table: 'select' }), lock: new PostgresSyncLock({ ...options, table: 'order' }) }),
   skip,
-  cleanup: async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  },
+  cleanup: () => dropSchema(schema),
 });

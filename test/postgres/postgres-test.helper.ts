@@ -69,3 +69,14 @@ export async function backendsNamed(pool: Pool, name: string): Promise<{ pid: nu
   );
   return rows;
 }
+
+/** Drops `schema` and everything in it, on a connection of its own: the cleanup of a spec file. */
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
