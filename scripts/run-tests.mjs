@@ -20,7 +20,7 @@ if (files.length === 0) {
 }
 const { status, signal } = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', '--test-concurrency=2', ...flags, ...files],
+  ['--test', '--test-reporter=spec', '--test-concurrency=1', ...flags, ...files],
   { stdio: 'inherit' },
 );
 process.exit(status ?? (signal ? 1 : 0));

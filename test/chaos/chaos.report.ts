@@ -1,0 +1,168 @@
+/**
+ * Turns what a chaos run recorded into its verdict: one row per invariant
+ * (value, target, pass/fail), the convergence per task, the faults per kind,
+ * the takeovers — and prints it all as Markdown.
+ */
+import type { CallsLog } from './calls.log.js';
+import { overlappingCalls } from './calls.log.js';
+import type { ChaosCluster } from './chaos.cluster.js';
+import type { ChaosBackend, ChaosStore } from './chaos.store.js';
+import type { FaultInjector, FaultKind } from './fault.injector.js';
+import { leaseTimeline, medianMax, type OutOfLeaseCall, outOfLeaseCalls, regressions, type Takeover, takeovers } from './invariant.checks.js';
+import type { LeaseSample, StoreMonitor } from './store.monitor.js';
+
+/** One invariant: `pass` undefined for a figure that has no target (takeovers). */
+export interface InvariantRow {
+  name: string;
+  value: string;
+  target: string;
+  pass?: boolean;
+}
+
+/** What `runChaos` returns. */
+export interface ChaosResult {
+  backend: ChaosBackend;
+  seed: number;
+  seconds: number;
+  settings: { instances: number; tasks: number; interval: number; leaseTtl: number };
+  store: string;
+  faults: Record<FaultKind, number>;
+  invariants: InvariantRow[];
+  convergence: { tag: string; version: number; ms?: number; converged: boolean }[];
+  takeovers: Takeover[];
+  recoveryMs?: number;
+  /** Every violation, one line each, and other notes (skipped faults, fault errors). */
+  details: string[];
+  passed: boolean;
+}
+
+/** Everything the engine hands over at the end of a run. */
+export interface ChaosRecord {
+  backend: ChaosBackend;
+  seed: number;
+  seconds: number;
+  instances: number;
+  tasks: number;
+  interval: number;
+  leaseTtl: number;
+  store: ChaosStore;
+  cluster: ChaosCluster;
+  calls: CallsLog;
+  monitor: StoreMonitor;
+  injector: FaultInjector;
+  recoveryMs?: number;
+  convergence: { tag: string; version: number; ms?: number }[];
+  convergenceTarget: number;
+}
+
+const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : '—');
+const first = <T>(items: T[], show: (item: T) => string, n = 5) => items.slice(0, n).map(show);
+
+/**
+ * Calls outside the lease grouped by episode (caller and the lease it ignored):
+ * how many, over how long, and how long after that lease was first seen.
+ */
+function leaseEpisodes(outside: OutOfLeaseCall[], samples: readonly LeaseSample[]): string[] {
+  const episodes = new Map<string, OutOfLeaseCall[]>();
+  for (const call of outside) episodes.set(`${call.pid}/${call.fence}`, [...(episodes.get(`${call.pid}/${call.fence}`) ?? []), call]);
+  return [...episodes.values()].map((calls) => {
+    const [a, z] = [calls[0], calls.at(-1)!];
+    const seen = samples.find((s) => s.fence === a.fence)?.receivedAt;
+    return `outside the lease: pid ${a.pid} made ${calls.length} calls (${a.tag} ${a.action} … ${z.tag} ${z.action}) over ${z.at - a.at} ms, ` +
+      `from ${seen === undefined ? '?' : a.at - seen} ms after pid ${a.holder}'s lease (fence ${a.fence}) was first seen in the store`;
+  });
+}
+
+/** Computes every invariant of a finished run. */
+export function evaluate(r: ChaosRecord): ChaosResult {
+  const tags = Array.from({ length: r.tasks }, (_, i) => `t${i}`);
+  const overlaps = overlappingCalls(r.calls.spans());
+  const outside = outOfLeaseCalls(r.calls.calls, r.monitor.samples);
+  const stale = r.monitor.staleWrites;
+  const regressed = regressions(r.cluster.instances, tags);
+  const crashes = [...r.cluster.crashes, ...r.cluster.uncaught()];
+  const taken = takeovers(r.calls.calls, r.injector.disruptions);
+  const timed = medianMax(taken.flatMap((t) => (t.ms === undefined ? [] : [t.ms])));
+  const convergence = r.convergence.map((c) => ({ ...c, converged: c.ms !== undefined && c.ms <= r.convergenceTarget }));
+  const converged = convergence.filter((c) => c.converged).length;
+  const zero = (name: string, count: number): InvariantRow => ({ name, value: String(count), target: '0', pass: count === 0 });
+  const invariants: InvariantRow[] = [
+    zero('at most one runner: overlapping source calls from two pids', overlaps.length),
+    zero('at most one runner: calls while the store showed another pid\'s lease (same fence before and after)', outside.length),
+    zero('no stale write: a task\'s stored fence went down (missing record = unknown)', stale.length),
+    zero('no regression: an instance installed an older version than it had served', regressed.length),
+    {
+      name: `convergence: every instance serves the final version within interval + 1 s (${r.convergenceTarget} ms)`,
+      value: `${converged}/${r.tasks} tasks`,
+      target: `${r.tasks}/${r.tasks}`,
+      pass: converged === r.tasks,
+    },
+    zero('no crash: an instance died other than by our SIGKILL', crashes.length),
+    {
+      name: 'takeovers (fault → first call by the new runner)',
+      value: `${taken.length} (median ${ms(timed.median)}, max ${ms(timed.max)})`,
+      target: 'info',
+    },
+  ];
+  const details = [
+    ...first(overlaps, ([a, b]) => `overlap: pid ${a.pid} ${a.tag} ${a.action} ${a.start}–${a.end} with pid ${b.pid} ${b.tag} ${b.action} ${b.start}–${b.end}`),
+    ...first(leaseEpisodes(outside, r.monitor.samples), (e) => e),
+    ...first(stale, (s) => `stale write: ${s.tag} fence ${s.from} → ${s.to} at ${s.at}`),
+    ...first(regressed, (g) => `regression: pid ${g.pid} ${g.tag} ${g.from} → ${g.to}`),
+    ...first(crashes, (c) => `crash: pid ${c.pid} (${c.phase}) ${c.how}\n${c.tail}`),
+    ...convergence.filter((c) => !c.converged).map((c) => `not converged: ${c.tag} → ${c.version} (${c.ms === undefined ? 'not every instance serves it' : ms(c.ms)})`),
+    // Semantics 4 bounds a takeover by the lease TTL (+ one follower poll); slower ones are shown with the lease as the store had it.
+    ...taken
+      .filter((t) => t.ms !== undefined && t.ms > r.leaseTtl + r.interval)
+      .map((t) => `slow takeover after ${t.cause}: pid ${t.from} → ${t.to} in ${t.ms} ms; lease: ${leaseTimeline(r.monitor.samples, t.at - t.ms!, t.at)}`),
+    ...taken.filter((t) => t.cause === 'none').map((t) => `takeover without a fault: pid ${t.from} → ${t.to} at ${t.at}`),
+    ...(r.recoveryMs === undefined ? ['no recovery (one leader, every instance up to date) within 30 s after the faults'] : []),
+    ...r.injector.errors,
+  ];
+  return {
+    backend: r.backend,
+    seed: r.seed,
+    seconds: r.seconds,
+    settings: { instances: r.instances, tasks: r.tasks, interval: r.interval, leaseTtl: r.leaseTtl },
+    store: r.store.description,
+    faults: { ...r.injector.counts },
+    invariants,
+    convergence,
+    takeovers: taken,
+    recoveryMs: r.recoveryMs,
+    details: [
+      ...details,
+      `faults skipped: ${r.injector.skipped}; SIGSTOPs undone at once (leader inside a callback): ${r.injector.abortedStops}; connections cut: ${r.injector.connectionsCut}`,
+      `store probes: ${r.monitor.probes} (${r.monitor.failedProbes} unanswered); source calls: ${r.calls.calls.length / 2 | 0}`,
+    ],
+    passed: invariants.every((row) => row.pass !== false),
+  };
+}
+
+/** The run as Markdown: title, invariants, takeovers by cause, convergence per task, notes. */
+export function markdown(result: ChaosResult): string {
+  const { instances, tasks, interval, leaseTtl } = result.settings;
+  const lines = [
+    `## Chaos: ${result.backend} — ${result.passed ? 'PASS' : 'FAIL'}`,
+    '',
+    `${result.store}; ${instances} instances × ${tasks} tasks, interval ${interval} ms, lease TTL ${leaseTtl} ms; ${result.seconds} s of faults; seed ${result.seed}`,
+    '',
+    `Faults: ${Object.entries(result.faults).map(([kind, n]) => `${kind} ${n}`).join(', ')}; recovery after the last fault: ${result.recoveryMs === undefined ? 'none within 30 s' : ms(result.recoveryMs)}`,
+    '',
+    '| invariant | value | target | result |',
+    '| --- | --- | --- | --- |',
+    ...result.invariants.map((row) => `| ${row.name} | ${row.value} | ${row.target} | ${row.pass === undefined ? 'info' : row.pass ? 'pass' : '**FAIL**'} |`),
+    '',
+    '| takeovers after | count | median | max |',
+    '| --- | --- | --- | --- |',
+  ];
+  const causes = [...new Set(result.takeovers.map((t) => t.cause))].sort();
+  for (const cause of causes) {
+    const of = result.takeovers.filter((t) => t.cause === cause);
+    const { median, max } = medianMax(of.flatMap((t) => (t.ms === undefined ? [] : [t.ms])));
+    lines.push(`| ${cause} | ${of.length} | ${ms(median)} | ${ms(max)} |`);
+  }
+  lines.push('', `Convergence per task: ${result.convergence.map((c) => `${c.tag} ${c.converged ? 'yes' : 'NO'} (${c.ms === undefined ? '—' : ms(c.ms)})`).join(', ')}`, '');
+  for (const detail of result.details) lines.push(`- ${detail.replaceAll('\n', '\n    ')}`);
+  return `${lines.join('\n')}\n`;
+}

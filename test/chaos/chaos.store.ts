@@ -1,0 +1,89 @@
+/**
+ * The store server of a chaos run: a Redis or PostgreSQL the run starts
+ * itself on a free loopback port (so the shared services are never touched),
+ * what the instances need to reach it, the two store faults (restart, cut
+ * connections) and a probe the invariant monitor polls.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** The backends a chaos run knows. */
+export type ChaosBackend = 'redis' | 'postgres';
+
+/** One reading of the store by the chaos runner itself, timed on its clock. */
+export interface StoreProbe {
+  /** Date.now() when the request was sent. */
+  sentAt: number;
+  /** Date.now() when the answer arrived. */
+  receivedAt: number;
+  /** Stored fence per tag; a tag without a record is absent. */
+  fences: Map<string, number>;
+  /** The live lease, if any: its fence and the pid in its holder (`host:pid:suffix`). */
+  lease?: { fence: number; pid: number };
+}
+
+/** A store server owned by one chaos run. */
+export interface ChaosStore {
+  readonly backend: ChaosBackend;
+  /** For the report: what server, on which port, with which persistence. */
+  readonly description: string;
+  /** Whether a restart keeps the records and counters (else a restart starts from an empty store). */
+  readonly persistent: boolean;
+  /** Environment for test/fixtures/instance.js (sample/backend.ts variables). */
+  readonly env: Record<string, string>;
+  /** Crashes the server and starts it again on the same port; resolves once it answers. */
+  restart(): Promise<void>;
+  /** Kills the library's connections on the server side; resolves with how many. */
+  cutConnections(): Promise<number>;
+  /** Reads every task's fence and the lease in one step; undefined while the server does not answer. */
+  probe(): Promise<StoreProbe | undefined>;
+  /** Stops the server and removes its directory. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+/** The pid in a lease holder `host:pid:suffix` (see SyncLeaseKeeper.holder). */
+export function holderPid(holder: string): number {
+  return Number(holder.split(':').at(-2));
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * `false` when this machine can start the backend's server, else why not. With
+ * CI=true a missing server is an error (thrown), not a reason to skip.
+ */
+export async function storeSkip(backend: ChaosBackend): Promise<false | string> {
+  let reason: string | undefined;
+  if (backend === 'redis' && spawnSync('redis-server', ['--version']).status !== 0) {
+    reason = 'redis-server is not on the PATH (apt-get install redis-server)';
+  }
+  if (backend === 'postgres') {
+    const { findPostgresBin } = await import('./postgres.server.js');
+    if (!findPostgresBin()) reason = 'no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin (apt-get install postgresql)';
+  }
+  if (!reason) return false;
+  const message = `the ${backend} chaos run starts its own server, but ${reason}`;
+  if (process.env.CI === 'true') throw new Error(`${message}. In CI this is a failure, not a skip.`);
+  process.stderr.write(`\n!!! SKIPPING: ${message}\n\n`);
+  return message;
+}
+
+/** Starts the backend's own server. */
+export async function startStore(backend: ChaosBackend, options: { redisPersistence?: 'aof' | 'none'; tags: string[] }): Promise<ChaosStore> {
+  if (backend === 'redis') {
+    const { ChaosRedisServer } = await import('./redis.server.js');
+    return ChaosRedisServer.start(options.tags, options.redisPersistence ?? 'aof');
+  }
+  const { ChaosPostgresServer } = await import('./postgres.server.js');
+  return ChaosPostgresServer.start();
+}
+
+/** Namespace (SYNC_NAME), Redis key prefix and PostgreSQL schema of every chaos run: each run has a server of its own. */
+export const CHAOS_NAMESPACE = 'chaos';
