@@ -38,6 +38,7 @@ export type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouchResult,
   SyncWriteResult,
 } from './stores/sync-store.interface.js';
 export type { SyncLease, SyncLeaseInfo, SyncLock } from './locks/sync-lock.interface.js';

@@ -11,7 +11,7 @@ export interface PostgresStoreQueries {
    * Returns one row: `revision` when accepted, else NULL and `fence`, the stored one.
    */
   write: string;
-  /** $1 namespace, $2 tag, $3 checkedAt, $4 fence. Returns `ok`. */
+  /** $1 namespace, $2 tag, $3 checkedAt, $4 fence, $5 version (JSON). Returns `result`: touched, fenced or absent. */
   touch: string;
   /** $1 namespace. */
   revision: string;
@@ -65,11 +65,13 @@ SELECT w.revision, (SELECT fence FROM locked) AS fence,
 FROM (SELECT 1) AS one LEFT JOIN written AS w ON true`,
     touch: `WITH touched AS (
   UPDATE ${snapshots} SET checked_at = $3::bigint, fence = $4::bigint
-  WHERE namespace = $1::text AND tag = $2::text AND fence <= $4::bigint
+  WHERE namespace = $1::text AND tag = $2::text AND fence <= $4::bigint AND version = $5::jsonb
   RETURNING 1
 )
-SELECT EXISTS (SELECT 1 FROM touched)
-  OR NOT EXISTS (SELECT 1 FROM ${snapshots} WHERE namespace = $1::text AND tag = $2::text) AS ok`,
+SELECT CASE
+  WHEN EXISTS (SELECT 1 FROM touched) THEN 'touched'
+  WHEN EXISTS (SELECT 1 FROM ${snapshots} WHERE namespace = $1::text AND tag = $2::text AND fence > $4::bigint) THEN 'fenced'
+  ELSE 'absent' END AS result`,
     revision: `SELECT revision FROM ${revisions} WHERE namespace = $1::text`,
     heads: `SELECT tag, ${head} FROM ${snapshots} WHERE namespace = $1::text`,
     fence: `SELECT fence FROM ${snapshots} WHERE namespace = $1::text AND tag = $2::text`,

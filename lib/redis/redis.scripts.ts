@@ -66,14 +66,16 @@ return {1, tonumber(revision)}
 `);
 
 /**
- * Unchanged-version check. KEYS: record hash. ARGV: checkedAt, fence.
- * Returns 1 (also when there is no record) or 0 when the fence is older than the stored one.
- * No revision bump and no event: nothing a follower must reload.
+ * Unchanged-version check. KEYS: record hash. ARGV: checkedAt, fence, version, version type.
+ * Returns 1 (touched), 0 (the stored fence is newer) or 2 (no record, or another version:
+ * the caller writes the snapshot instead). No revision bump and no event: nothing a follower must reload.
  */
 export const TOUCH_SCRIPT = new RedisScript(`
-local stored = tonumber(redis.call('HGET', KEYS[1], 'fence'))
-if not stored then return 1 end
+local head = redis.call('HMGET', KEYS[1], 'fence', 'version', 'vtype')
+local stored = tonumber(head[1])
+if not stored then return 2 end
 if tonumber(ARGV[2]) < stored then return 0 end
+if head[2] ~= ARGV[3] or head[3] ~= ARGV[4] then return 2 end
 redis.call('HSET', KEYS[1], 'checkedAt', ARGV[1], 'fence', ARGV[2])
 return 1
 `);

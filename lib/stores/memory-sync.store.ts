@@ -6,8 +6,10 @@ import type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouchResult,
   SyncWriteResult,
 } from './sync-store.interface.js';
+import type { SyncVersion } from '../interfaces/sync-task.interface.js';
 
 interface Namespace {
   revision: number;
@@ -42,13 +44,14 @@ export class MemorySyncStore implements SyncStore {
     return { accepted: true, revision };
   }
 
-  async touch(namespace: string, tag: string, checkedAt: number, fence: number): Promise<boolean> {
+  async touch(namespace: string, tag: string, version: SyncVersion, checkedAt: number, fence: number): Promise<SyncTouchResult> {
     const current = this.space(namespace).records.get(tag);
-    if (!current) return true;
-    if (fence < current.fence) return false;
+    if (!current) return 'absent';
+    if (fence < current.fence) return 'fenced';
+    if (current.version !== version) return 'absent';
     current.checkedAt = checkedAt;
     current.fence = fence;
-    return true;
+    return 'touched';
   }
 
   async revision(namespace: string): Promise<number> {

@@ -17,8 +17,10 @@ import type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouchResult,
   SyncWriteResult,
 } from './sync-store.interface.js';
+import type { SyncVersion } from '../interfaces/sync-task.interface.js';
 
 const OWNER = 'PostgresSyncStore';
 
@@ -108,9 +110,10 @@ export class PostgresSyncStore implements SyncStore {
     return { accepted: false, fence: Number(stored?.fence ?? record.fence) };
   }
 
-  async touch(namespace: string, tag: string, checkedAt: number, fence: number): Promise<boolean> {
-    const { rows } = await this.run<{ ok: boolean }>('touch a snapshot', this.queries.touch, [namespace, tag, Math.round(checkedAt), fence]);
-    return rows[0]?.ok === true;
+  async touch(namespace: string, tag: string, version: SyncVersion, checkedAt: number, fence: number): Promise<SyncTouchResult> {
+    const values = [namespace, tag, Math.round(checkedAt), fence, JSON.stringify(version)];
+    const { rows } = await this.run<{ result: SyncTouchResult }>('touch a snapshot', this.queries.touch, values);
+    return rows[0].result;
   }
 
   async revision(namespace: string): Promise<number> {

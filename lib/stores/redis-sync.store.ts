@@ -14,6 +14,7 @@ import type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouchResult,
   SyncWriteResult,
 } from './sync-store.interface.js';
 
@@ -26,6 +27,11 @@ export interface RedisSyncStoreOptions extends RedisConnectionOptions {
 const OWNER = 'RedisSyncStore';
 /** Fields `read` fetches with one HMGET: the hash is written by one script, so they always belong together. */
 const RECORD_FIELDS = ['data', ...HEAD_FIELDS];
+
+/** The type marker stored beside a version. */
+function typeOfVersion(version: SyncVersion): 'n' | 's' {
+  return typeof version === 'number' ? 'n' : 's';
+}
 
 /** `'n'` marks a number version, `'s'` a string: Redis keeps only strings, and `5 !== '5'`. */
 function versionOf(raw: string, type: string): SyncVersion {
@@ -121,7 +127,7 @@ export class RedisSyncStore implements SyncStore {
         [
           tag,
           String(record.version),
-          typeof record.version === 'number' ? 'n' : 's',
+          typeOfVersion(record.version),
           data,
           String(record.modifiedAt),
           String(record.checkedAt),
@@ -134,10 +140,11 @@ export class RedisSyncStore implements SyncStore {
     return accepted === 1 ? { accepted: true, revision: Number(value) } : { accepted: false, fence: Number(value) };
   }
 
-  async touch(namespace: string, tag: string, checkedAt: number, fence: number): Promise<boolean> {
+  async touch(namespace: string, tag: string, version: SyncVersion, checkedAt: number, fence: number): Promise<SyncTouchResult> {
     const key = this.keys.of(namespace).record(this.keys.tag(tag));
-    const touched = await this.connection.call('touch script', (client) => TOUCH_SCRIPT.run(client, [key], [String(checkedAt), String(fence)]));
-    return touched === 1;
+    const args = [String(checkedAt), String(fence), String(version), typeOfVersion(version)];
+    const result = await this.connection.call('touch script', (client) => TOUCH_SCRIPT.run(client, [key], args));
+    return result === 1 ? 'touched' : result === 0 ? 'fenced' : 'absent';
   }
 
   async revision(namespace: string): Promise<number> {

@@ -25,6 +25,13 @@ export type SyncWriteResult =
   | { readonly accepted: true; readonly revision: number }
   | { readonly accepted: false; readonly fence: number };
 
+/**
+ * Result of `SyncStore.touch`: `touched` (check time recorded), `fenced` (the stored
+ * fence is newer: another process leads), or `absent` (no record, or one holding
+ * another version: the caller must write the snapshot instead).
+ */
+export type SyncTouchResult = 'touched' | 'fenced' | 'absent';
+
 /** Messages carried on a namespace's channel. */
 export type SyncStoreEvent =
   /** A snapshot was written (published by the store itself, in the same step as the write). */
@@ -61,10 +68,11 @@ export interface SyncStore {
   /** Writes a full snapshot unless `record.fence` is older than the stored one; publishes `change`. */
   write(namespace: string, record: SyncRecord): Promise<SyncWriteResult>;
   /**
-   * Records a check that found the version unchanged: sets `checkedAt` and raises the fence.
-   * Returns `false` when the fence is older than the stored one; `true` otherwise (also when no record exists).
+   * Records a check that found `version` unchanged: sets `checkedAt` and raises the fence,
+   * only if the stored record holds that very version (same value and type) and an older
+   * or equal fence. One round trip; no change event, no revision bump.
    */
-  touch(namespace: string, tag: string, checkedAt: number, fence: number): Promise<boolean>;
+  touch(namespace: string, tag: string, version: SyncVersion, checkedAt: number, fence: number): Promise<SyncTouchResult>;
   /** The namespace-wide change counter: one cheap read tells a follower whether anything changed. */
   revision(namespace: string): Promise<number>;
   /** Heads of every record of the namespace, in one round trip. */

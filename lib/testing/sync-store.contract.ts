@@ -102,16 +102,31 @@ export function describeSyncStoreContract(name: string, factory: SyncStoreFactor
       const space = ns();
       await store.write(space, { ...record('t', 1, 3), checkedAt: 1_000 });
       const revision = await store.revision(space);
-      assert.equal(await store.touch(space, 't', 2_000, 5), true);
+      assert.equal(await store.touch(space, 't', 1, 2_000, 5), 'touched');
       const touched = await store.read(space, 't');
       assert.equal(touched?.checkedAt, 2_000);
       assert.equal(touched?.fence, 5);
       assert.equal(touched?.version, 1);
       assert.equal(await store.revision(space), revision, 'a touch is not a change');
-      assert.equal(await store.touch(space, 't', 3_000, 4), false);
+      assert.equal(await store.touch(space, 't', 1, 3_000, 4), 'fenced');
       assert.equal((await store.read(space, 't'))?.checkedAt, 2_000);
       assert.equal((await store.write(space, record('t', 2, 4))).accepted, false, 'fence raised by touch protects');
-      assert.equal(await store.touch(space, 'never-written', 1, 1), true);
+    });
+
+    it('touch reports a missing record, or one holding another version or type, as absent and changes nothing', async () => {
+      const space = ns();
+      assert.equal(await store.touch(space, 'never-written', 1, 1, 1), 'absent');
+      assert.equal(await store.read(space, 'never-written'), undefined);
+      await store.write(space, { ...record('t', 5, 3), checkedAt: 1_000 });
+      assert.equal(await store.touch(space, 't', 6, 2_000, 3), 'absent', 'another version');
+      assert.equal(await store.touch(space, 't', '5', 2_000, 3), 'absent', '"5" is not 5');
+      const unchanged = await store.read(space, 't');
+      assert.equal(unchanged?.checkedAt, 1_000);
+      assert.equal(unchanged?.fence, 3);
+      const text = ns();
+      await store.write(text, record('t', '5', 1));
+      assert.equal(await store.touch(text, 't', 5, 2_000, 1), 'absent', '5 is not "5"');
+      assert.equal(await store.touch(text, 't', '5', 2_000, 1), 'touched');
     });
 
     it('lists every head of a namespace in one call, without data', async () => {

@@ -49,7 +49,7 @@ describe('Redis backend on a three-master Redis Cluster', { skip }, () => {
           const written = await store.write(ns, { tag, version: 1, data: { tag }, modifiedAt: 1, checkedAt: 1, fence: lease.fence });
           assert.equal(written.accepted, true);
         }
-        assert.equal(await store.touch(ns, 'a', 2, lease.fence), true);
+        assert.equal(await store.touch(ns, 'a', 1, 2, lease.fence), 'touched');
         assert.equal((await store.heads(ns)).size, 4);
       }
       const perNode = await Promise.all(client.nodes('master').map((node) => listKeys(node, prefix)));

@@ -82,6 +82,15 @@ describe('Redis: records corrupted behind the module\'s back', { skip, timeout: 
     });
   }
 
+  it('a record deleted behind the module\'s back, version unchanged: the leader writes it again', async () => {
+    const version = leader.getVersion('t');
+    await admin.del(record);
+    const until = Date.now() + 3_000;
+    while ((await admin.exists(record)) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await admin.exists(record), 1, 'rewritten');
+    assert.equal(await admin.hget(record, 'version'), String(version));
+  });
+
   it('a foreign fence far above any real one: writes are refused, logged, the data kept, nothing crashes', async () => {
     const version = follower.getVersion('t');
     await admin.hset(record, 'fence', '9000000000000000');

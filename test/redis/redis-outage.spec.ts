@@ -19,7 +19,7 @@ function calls(store: SyncStore, lock: SyncLock): [string, () => Promise<unknown
   return [
     ['read', () => store.read('ns', 't')],
     ['write', () => store.write('ns', record)],
-    ['touch', () => store.touch('ns', 't', 2, 1)],
+    ['touch', () => store.touch('ns', 't', 1, 2, 1)],
     ['revision', () => store.revision('ns')],
     ['heads', () => store.heads('ns')],
     ['publish', () => store.publish('ns', { type: 'refresh', tag: 't', id: '1' })],
