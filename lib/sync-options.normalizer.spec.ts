@@ -54,6 +54,7 @@ describe('normalizeSyncOptions', () => {
   it('refuses a bad timeout, leaseTtl, concurrency, name and freeze', () => {
     rejects({ interval: 1, timeout: -1 }, 'timeout', '-1');
     rejects({ interval: 1, timeout: '5s' }, 'timeout', "'5s'");
+    rejects({ interval: 30 * 24 * 3_600_000 }, 'interval', '2592000000');
     rejects({ interval: 1, leaseTtl: 10 }, 'leaseTtl', '10');
     rejects({ interval: 1, leaseTtl: Infinity }, 'leaseTtl', 'Infinity');
     rejects({ interval: 1, concurrency: 0 }, 'concurrency', '0');

@@ -1,11 +1,15 @@
 import { DEFAULT_LEASE_TTL, DEFAULT_SYNC_NAME, DEFAULT_TIMEOUT, MIN_LEASE_TTL } from './sync.constants.js';
 import { InvalidSyncOptionsError } from './sync.errors.js';
-import { INVALID_OPTION } from './sync.messages.js';
+import { Logger } from '@nestjs/common';
+import { INVALID_OPTION, ONE_BACKEND } from './sync.messages.js';
 import type { NormalizedSyncOptions, SyncModuleOptions } from './interfaces/sync-options.interface.js';
 import { SYNC_LOCK_METHODS } from './locks/sync-lock.interface.js';
 import { MemorySyncLock } from './locks/memory-sync.lock.js';
 import { SYNC_STORE_METHODS } from './stores/sync-store.interface.js';
 import { MemorySyncStore } from './stores/memory-sync.store.js';
+
+/** The longest delay a Node timer honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const KNOWN = new Set(['interval', 'store', 'lock', 'name', 'timeout', 'concurrency', 'leaseTtl', 'freeze', 'maxDataBytes', 'isGlobal']);
 
@@ -16,9 +20,10 @@ function fail(option: string, value: unknown, fix: string): never {
 /** A finite number of ms > 0, or the fallback when absent. */
 export function checkDuration(option: string, value: unknown, fallback?: number, min = 0): number {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value < min) {
+  // Timers clamp anything above 2^31 - 1 ms (about 24.8 days) to 1 ms: a hot loop, not a long wait.
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value < min || value > MAX_TIMER_MS) {
     const bound = min > 0 ? `of at least ${min}` : 'greater than 0';
-    fail(option, value, `Use a finite number of milliseconds ${bound}, e.g. ${option}: ${Math.max(min, 5_000)}.`);
+    fail(option, value, `Use a finite number of milliseconds ${bound} and at most ${MAX_TIMER_MS}, e.g. ${option}: ${Math.max(min, 5_000)}.`);
   }
   return value;
 }
@@ -61,6 +66,9 @@ export function normalizeSyncOptions(options: SyncModuleOptions | undefined): No
   const concurrency = options.concurrency ?? Infinity;
   if (concurrency !== Infinity && (!Number.isInteger(concurrency) || concurrency < 1)) {
     fail('concurrency', concurrency, 'Use a whole number of at least 1, or leave it out for no limit.');
+  }
+  if ((options.store === undefined) !== (options.lock === undefined)) {
+    new Logger('SyncModule').warn(ONE_BACKEND(options.store === undefined ? 'store' : 'lock'));
   }
   const freeze = options.freeze ?? true;
   if (typeof freeze !== 'boolean') fail('freeze', freeze, 'Use true (default) or false.');

@@ -6,6 +6,11 @@ import { describeValue } from './utils/describe-value.util.js';
 export const INVALID_OPTION = (option: string, value: unknown, fix: string) =>
   `Invalid SyncModule option "${option}": got ${describeValue(value)}. ${fix}`;
 
+export const ONE_BACKEND = (missing: 'store' | 'lock') =>
+  `SyncModule got a ${missing === 'store' ? 'lock' : 'store'} but no ${missing}: the ${missing} defaults to this process's memory. ` +
+  `Across several processes that means ${missing === 'lock' ? 'every process leads (N× the load on the source)' : 'followers never get data'}. ` +
+  `Pass both a store and a lock of the same backend.`;
+
 export const INVALID_TAG = (where: string, value: unknown) =>
   `Invalid @SyncTask tag on ${where}: got ${describeValue(value)}. ` +
   `Pass a non-empty string of at most 200 characters without control characters (newlines, tabs), e.g. @SyncTask('flags').`;

@@ -61,6 +61,9 @@ describe('SyncScheduler', () => {
     await sync.whenReady();
     await Promise.all([sync.refresh('only'), sync.refresh('only'), sleep(150)]);
     assert.equal(overlap.max, 1);
+    const before = overlap.order.length;
+    await Promise.all(Array.from({ length: 10 }, () => sync.refresh('only')));
+    assert.ok(overlap.order.length - before <= 2, `10 refreshes at once ran ${overlap.order.length - before} checks (queued ones are joined)`);
   });
 
   it("registers its timers as sync:<name>:<tag> in the app's SchedulerRegistry when ScheduleModule is imported", async () => {
@@ -85,7 +88,7 @@ describe('SyncScheduler', () => {
     const held = (await lock.current('default'))!;
     assert.ok(await lock.release({ name: 'default', ...held }), 'lease stolen behind its back');
     const intruder = (await lock.acquire('default', 'intruder', 60_000))!;
-    assert.ok(await store.touch('default', 't', Date.now(), intruder.fence));
+    assert.equal(await store.touch('default', 't', 1, Date.now(), intruder.fence), 'touched');
     await waitFor(() => !sync.isLeader(), 2_000, 'stepping down');
     assert.equal(current.logs.find('warn', 'refused a write with fence').length, 1);
     await lock.release(intruder);

@@ -36,6 +36,8 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger('SyncModule');
   private readonly timers: SchedulerRegistry;
   private readonly chains = new Map<string, Promise<SyncCheckOutcome | undefined>>();
+  private readonly queued = new Map<string, Promise<SyncCheckOutcome | undefined>>();
+  private readonly timerNames = new Map<string, string>();
   private readonly answers = new Map<string, (revision: number | undefined) => void>();
   private readonly slots: Semaphore;
   private term: SyncTerm | undefined;
@@ -109,10 +111,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     try {
       await store.publish(name, { type: 'refresh', tag, id });
       const revision = await withTimeout(answered, ms, () => new SyncTimeoutError(REFRESH_TIMEOUT(tag, ms), { tag }));
-      if (revision !== undefined && revision > state.revision) {
-        const record = await store.read(name, tag);
-        if (record) this.state.install(tag, record);
-      }
+      if (revision !== undefined) await this.follower.catchUp(tag, revision);
       return state.snapshot;
     } finally {
       this.answers.delete(id);
@@ -144,11 +143,18 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     for (const state of this.state.all()) this.arm(state, term, 0);
   }
 
-  /** Runs a check after the ones already queued for this task, then arms the next one. */
+  /**
+   * Runs a check after the one in flight for this task, then arms the next one. A check
+   * that is queued but not started yet is joined, not repeated: refresh requests from many
+   * followers cost one check, not one each.
+   */
   private run(state: SyncTaskState, term: SyncTerm): Promise<SyncCheckOutcome | undefined> {
     const { tag } = state.task;
     this.disarm(tag);
+    const queued = this.queued.get(tag);
+    if (queued) return queued;
     const run = (this.chains.get(tag) ?? Promise.resolve(undefined)).then(async () => {
+      this.queued.delete(tag);
       if (this.term !== term) return undefined;
       await this.slots.acquire();
       try {
@@ -158,8 +164,10 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
       }
     });
     this.chains.set(tag, run);
+    this.queued.set(tag, run);
     void run.then((outcome) => {
-      if (outcome === 'fenced') this.keeper.stepDown('the store holds a newer fence');
+      // Only the term that was refused steps down, never a newer one of this process.
+      if (outcome === 'fenced' && this.term === term) this.keeper.stepDown('the store holds a newer fence');
       if (this.chains.get(tag) !== run) return;
       this.chains.delete(tag);
       if (this.term === term) this.arm(state, term, state.task.interval);
@@ -180,6 +188,8 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private timerName(tag: string): string {
-    return `sync:${this.options.name}:${tag}`;
+    let name = this.timerNames.get(tag);
+    if (name === undefined) this.timerNames.set(tag, (name = `sync:${this.options.name}:${tag}`));
+    return name;
   }
 }

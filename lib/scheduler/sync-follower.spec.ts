@@ -9,6 +9,11 @@ import { MemorySyncLock } from '../locks/memory-sync.lock.js';
 import { MemorySyncStore } from '../stores/memory-sync.store.js';
 import type { SyncStore } from '../stores/sync-store.interface.js';
 import { SyncService } from '../sync.service.js';
+import { SyncRegistry } from '../sync.registry.js';
+import { SyncState } from '../sync.state.js';
+import { normalizeSyncOptions } from '../sync-options.normalizer.js';
+import type { StoredSyncRecord, SyncRecordHead } from '../stores/sync-store.interface.js';
+import { SyncFollower } from './sync-follower.js';
 
 /** The same store, but `read` fails while `broken` is set (as a payload that does not decode would). */
 function flakyReads(store: MemorySyncStore) {
@@ -59,5 +64,37 @@ describe('SyncFollower', () => {
       await follower.app.close();
       await leader.app.close();
     }
+  });
+
+  it('does not lose a wanted revision when a read ends in the same macrotask as a heads reply', async () => {
+    const options = normalizeSyncOptions({ interval: 1_000 });
+    const registry = new SyncRegistry(options);
+    registry.register('a', {}, 'X.a', () => 1);
+    const state = new SyncState(registry, options);
+    const record = (revision: number): StoredSyncRecord => ({ tag: 'a', version: revision, data: { revision }, modifiedAt: 1, checkedAt: 1, fence: 1, revision });
+    const head = (revision: number): SyncRecordHead => {
+      const { data: _data, ...rest } = record(revision);
+      return rest;
+    };
+    let resolveRead!: (r: StoredSyncRecord) => void;
+    let resolveHeads!: (h: Map<string, SyncRecordHead>) => void;
+    let reads = 0;
+    const store = {
+      ...options.store,
+      // The first read waits for the test; later ones answer at once with revision 2.
+      read: () => (reads++ === 0 ? new Promise<StoredSyncRecord>((r) => (resolveRead = r)) : Promise.resolve(record(2))),
+      revision: async () => 2,
+      heads: () => new Promise<Map<string, SyncRecordHead>>((r) => (resolveHeads = r)),
+    };
+    const follower = new SyncFollower({ ...options, store } as never, state);
+    (follower as unknown as { want(tag: string, revision: number): void }).want('a', 1);
+    const reconciled = follower.reconcile();
+    await new Promise((r) => setImmediate(r));
+    setImmediate(() => {
+      resolveRead(record(1));
+      resolveHeads(new Map([['a', head(2)]]));
+    });
+    await reconciled;
+    assert.equal(state.entry('a').revision, 2, 'the revision announced by the heads was read');
   });
 });

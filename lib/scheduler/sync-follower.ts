@@ -23,6 +23,7 @@ export class SyncFollower {
   private errors = 0;
   private readonly reading = new Map<string, Promise<void>>();
   private readonly wanted = new Map<string, number>();
+  private reconciling: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
@@ -54,7 +55,20 @@ export class SyncFollower {
    * (or `force`), the heads and every newer record. Also tells the leader which
    * version the store holds per task. Returns false when the store could not be read.
    */
-  async reconcile(force = false): Promise<boolean> {
+  reconcile(force = false): Promise<boolean> {
+    // One at a time: an overlapping run could apply an older revision() reply after a newer one.
+    const run = this.reconciling.then(() => this.reconcileOnce(force));
+    this.reconciling = run;
+    return run;
+  }
+
+  /** Reads `tag` now if the store announced `revision` and this replica is older; resolves when done. */
+  async catchUp(tag: string, revision: number): Promise<void> {
+    this.want(tag, revision);
+    await this.reading.get(tag);
+  }
+
+  private async reconcileOnce(force: boolean): Promise<boolean> {
     const { store, name } = this.options;
     try {
       const revision = await store.revision(name);
@@ -94,8 +108,7 @@ export class SyncFollower {
     if (revision <= state.revision || revision <= (this.wanted.get(tag) ?? 0)) return;
     this.wanted.set(tag, revision);
     if (this.reading.has(tag)) return;
-    const read = this.read(tag).finally(() => this.reading.delete(tag));
-    this.reading.set(tag, read);
+    this.reading.set(tag, this.read(tag));
   }
 
   private async read(tag: string): Promise<void> {
@@ -117,7 +130,9 @@ export class SyncFollower {
         break;
       }
     }
+    // Both in the same synchronous step: a want() between them would be lost.
     this.wanted.delete(tag);
+    this.reading.delete(tag);
   }
 
   /** The head if it is sound; a corrupt one counts as a failed read of that task and is skipped. */

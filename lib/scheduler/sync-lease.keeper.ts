@@ -7,6 +7,7 @@ import { SyncError } from '../sync.errors.js';
 import { LEADERSHIP_ACQUIRED, LEADERSHIP_LOST, LEASE_ERROR } from '../sync.messages.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
 import type { SyncLease } from '../locks/sync-lock.interface.js';
+import { withTimeout } from '../utils/abortable.util.js';
 
 /** One period of leadership: the lease and a signal that aborts when it ends. */
 export interface SyncTerm {
@@ -95,7 +96,7 @@ export class SyncLeaseKeeper {
     const { lock, name, leaseTtl } = this.options;
     const sentAt = performance.now();
     try {
-      const lease = await lock.acquire(name, this.holder, leaseTtl);
+      const lease = await this.bounded(lock.acquire(name, this.holder, leaseTtl));
       this.errors = 0;
       if (!lease || this.stopped) {
         if (lease) await lock.release(lease);
@@ -127,9 +128,10 @@ export class SyncLeaseKeeper {
   private async renew(term: SyncTerm & { validUntil: number }): Promise<void> {
     const sentAt = performance.now();
     try {
-      const held = await this.options.lock.renew(term.lease, this.options.leaseTtl);
+      const held = await this.bounded(this.options.lock.renew(term.lease, this.options.leaseTtl));
       this.errors = 0;
-      if (this.term !== term) return;
+      // A renewal that succeeded after the watchdog ended its term holds a lease nobody uses: give it back.
+      if (this.term !== term) return void (held && this.releaseQuietly(term.lease));
       if (!held) return this.lose('the lock says another process holds it (or it expired)');
       term.validUntil = sentAt + this.options.leaseTtl * 0.9;
       this.arm();
@@ -144,8 +146,22 @@ export class SyncLeaseKeeper {
     if (!this.term) return;
     const term = this.term;
     this.watchdog = setTimeout(() => {
-      if (this.term === term) this.lose(`no successful renewal within ${this.options.leaseTtl} ms`);
+      if (this.term !== term) return;
+      this.lose(`no successful renewal within ${this.options.leaseTtl} ms`);
+      // The lease may still be ours if a renewal is hanging: release it so another process need not wait out the TTL.
+      this.releaseQuietly(term.lease);
     }, Math.max(0, term.validUntil - performance.now()));
+  }
+
+  /** A lock call that cannot hang the keeper: no answer within a third of the TTL counts as a failure. */
+  private bounded<T>(call: Promise<T>): Promise<T> {
+    const ms = this.options.leaseTtl / 3;
+    return withTimeout(call, ms, () => new SyncError(`the lock did not answer within ${Math.round(ms)} ms`));
+  }
+
+  /** Compare-and-act release: harmless when the lease is no longer ours. */
+  private releaseQuietly(lease: SyncLease): void {
+    this.options.lock.release(lease).catch(() => undefined);
   }
 
   private failed(error: unknown): void {
