@@ -1,0 +1,89 @@
+/**
+ * 3. Propagation: from the leader's snapshot write (the moment it calls
+ * store.write, so the write's round trip counts) to the moment every
+ * follower's getVersion returns the new version, over many changes, on Redis
+ * and PostgreSQL: first with store notifications (pub/sub, LISTEN/NOTIFY),
+ * then with them dropped, leaving the once-per-interval reconciliation.
+ *
+ * One leader and two followers (3 processes on this 2-core machine). Changes
+ * are sequential, with a random pause between them so they land at random
+ * phases of the followers' reconciliation timers (up to a whole interval on the
+ * reconciliation path, where that phase is the latency). Warm-up changes are dropped.
+ */
+import { type BenchOptions, type BenchResult, latencies, type Latencies, ms, sleep } from './bench.util.js';
+import { postgresBackend, type ReplicaBackend, redisBackend, ReplicaCluster } from './replica.cluster.js';
+
+const INSTANCES = 3;
+const INTERVAL = 250;
+const BYTES = 1_024;
+
+interface Row {
+  backend: string;
+  path: 'notifications' | 'reconciliation only';
+  latency: Latencies;
+  write: Latencies;
+}
+
+/** `count` changes after `warmup` ones; a random pause of up to `pause` ms after each. */
+async function run(cluster: ReplicaCluster, first: number, count: number, warmup: number, pause: number, ms: number): Promise<Latencies[]> {
+  const results = [];
+  for (let i = 0; i < warmup + count; i++) {
+    const p = await cluster.change(first + i, BYTES, ms);
+    if (i >= warmup) results.push(p);
+    await sleep(Math.random() * pause);
+  }
+  return [latencies(results.map((r) => r.latency)), latencies(results.map((r) => r.write))];
+}
+
+async function measureBackend(backend: ReplicaBackend, quick: boolean, log: BenchOptions['log']): Promise<Row[]> {
+  const changes = quick ? 40 : 200;
+  const reconChanges = quick ? 10 : 200;
+  const cluster = new ReplicaCluster(backend, { INTERVAL_MS: String(INTERVAL), LEASE_TTL_MS: '5000', SYNC_NAME: 'prop' });
+  try {
+    await cluster.start(INSTANCES);
+    log(`propagation: ${backend.label}, ${changes} changes with notifications`);
+    const [latency, write] = await run(cluster, 2, changes, 10, 40, 5_000);
+    await cluster.notify(false);
+    log(`propagation: ${backend.label}, ${reconChanges} changes by reconciliation only`);
+    // A change is seen at some follower's reconcile tick, so the next one would start just after it: pause up to a
+    // whole interval, so changes land at uniformly random phases of the followers' timers.
+    const [reconLatency, reconWrite] = await run(cluster, 100_000, reconChanges, 2, INTERVAL, INTERVAL * 4 + 5_000);
+    return [
+      { backend: backend.label, path: 'notifications', latency, write },
+      { backend: backend.label, path: 'reconciliation only', latency: reconLatency, write: reconWrite },
+    ];
+  } finally {
+    await cluster.stop();
+  }
+}
+
+export async function propagation({ quick, log }: BenchOptions): Promise<BenchResult> {
+  const rows = [...(await measureBackend(redisBackend(), quick, log)), ...(await measureBackend(postgresBackend(), quick, log))];
+  const limit = (row: Row) => (row.path === 'reconciliation only' ? undefined : row.backend === 'Redis' ? 5 : 20);
+  const targets = rows.flatMap((row) => {
+    const max = limit(row);
+    if (max === undefined) return [];
+    return [{ what: `propagation: p99, ${row.backend}`, target: `≤ ${max} ms`, measured: ms(row.latency.p99), met: row.latency.p99 <= max }];
+  });
+  return {
+    tables: [
+      {
+        title:
+          `Propagation — leader's store.write call → every follower's getVersion returns it; 1 leader + ${INSTANCES - 1} followers, ` +
+          `~${BYTES / 1_024} KB payload, ${INTERVAL} ms interval (reconciliation period), loopback${quick ? ' (quick: fewer changes)' : ''}`,
+        columns: ['backend', 'path', 'changes', 'p50', 'p99', 'max', 'write call p50 / p99'],
+        rows: rows.map((r) => [
+          r.backend,
+          r.path,
+          String(r.latency.n),
+          ms(r.latency.p50),
+          ms(r.latency.p99),
+          ms(r.latency.max),
+          `${ms(r.write.p50)} / ${ms(r.write.p99)}`,
+        ]),
+      },
+    ],
+    targets,
+    data: { interval: INTERVAL, bytes: BYTES, instances: INSTANCES, rows },
+  };
+}
