@@ -14,7 +14,6 @@ import {
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
 import { SyncAction, type SyncVersion } from '../interfaces/sync-task.interface.js';
 import { SyncState, type SyncTaskState } from '../sync.state.js';
-import { abortable } from '../utils/abortable.util.js';
 import { isSyncVersion } from '../utils/record-check.util.js';
 import type { SyncTerm } from './sync-lease.keeper.js';
 
@@ -74,30 +73,59 @@ export class SyncChecker {
   }
 
   /**
-   * Calls the task's method with a signal that aborts on timeout and at the end of the term.
-   * A controller and a timer per call, not `AbortSignal.any([term.signal, AbortSignal.timeout()])`:
-   * on Node 20 every `any()` stays attached to the long-lived term signal (nodejs/node#55351),
-   * a leak that grows with every check of a term that lasts for weeks, and it costs ~30 µs.
+   * Calls the task's method. Its `ctx.signal` aborts on timeout and at the end of the term.
+   * Kept cheap because it runs for every check of every task: the AbortController is made
+   * only if the callback reads `ctx.signal`; a synchronous callback has already finished, so
+   * it needs no timer; an async one races a timer of its own and a listener on the term's
+   * signal, both removed when it settles (not `AbortSignal.any`, which on Node 20 stays
+   * attached to the long-lived term signal: nodejs/node#55351).
    */
-  private async call(state: SyncTaskState, term: SyncTerm, action: SyncAction, previousVersion?: SyncVersion) {
+  private call(state: SyncTaskState, term: SyncTerm, action: SyncAction, previousVersion?: SyncVersion): unknown {
     const { tag, timeout, callback } = state.task;
     if (!term.valid()) term.signal.throwIfAborted();
-    const controller = new AbortController();
-    const endOfTerm = () => controller.abort(term.signal.reason);
-    term.signal.addEventListener('abort', endOfTerm, { once: true });
-    const timer = setTimeout(() => controller.abort(new DOMException(`${action} timed out`, 'TimeoutError')), timeout);
-    const { signal } = controller;
-    const ctx = previousVersion === undefined ? { tag, signal } : { tag, signal, previousVersion };
+    let controller: AbortController | undefined;
+    const ctx = {
+      tag,
+      get signal(): AbortSignal {
+        controller ??= new AbortController();
+        if (term.signal.aborted) controller.abort(term.signal.reason);
+        return controller.signal;
+      },
+      ...(previousVersion === undefined ? {} : { previousVersion }),
+    };
+    let result: unknown;
     try {
-      return await abortable(Promise.resolve().then(() => callback(action, ctx)), signal);
+      result = callback(action, ctx);
     } catch (error) {
-      if (term.signal.aborted || error instanceof SyncError) throw error;
-      if (signal.aborted) throw new SyncTimeoutError(CALLBACK_TIMEOUT(tag, action, timeout), { tag, cause: error });
-      throw new SyncCallbackError(CALLBACK_FAILED(tag, action, error), { tag, cause: error });
-    } finally {
-      clearTimeout(timer);
-      term.signal.removeEventListener('abort', endOfTerm);
+      throw this.callbackError(tag, action, error);
     }
+    if (!(result instanceof Promise) && typeof (result as PromiseLike<unknown>)?.then !== 'function') return result;
+    return new Promise((resolve, reject) => {
+      const settle = (reason: unknown, abortWith?: unknown) => {
+        clearTimeout(timer);
+        term.signal.removeEventListener('abort', onEndOfTerm);
+        if (abortWith !== undefined) controller?.abort(abortWith);
+        reject(reason);
+      };
+      const onEndOfTerm = () => settle(term.signal.reason, term.signal.reason);
+      const timer = setTimeout(
+        () => settle(new SyncTimeoutError(CALLBACK_TIMEOUT(tag, action, timeout), { tag }), new DOMException(`${action} timed out`, 'TimeoutError')),
+        timeout,
+      );
+      term.signal.addEventListener('abort', onEndOfTerm, { once: true });
+      Promise.resolve(result).then(
+        (value) => {
+          clearTimeout(timer);
+          term.signal.removeEventListener('abort', onEndOfTerm);
+          resolve(value);
+        },
+        (error: unknown) => settle(term.signal.aborted ? term.signal.reason : this.callbackError(tag, action, error)),
+      );
+    });
+  }
+
+  private callbackError(tag: string, action: SyncAction, error: unknown): Error {
+    return error instanceof SyncError ? error : new SyncCallbackError(CALLBACK_FAILED(tag, action, error), { tag, cause: error });
   }
 
   /**
