@@ -53,7 +53,8 @@ export class PostgresConnection {
   readonly target: string;
   private readonly owned: boolean;
   private readonly secrets: string[];
-  private readonly connectTimeout: number;
+  /** ms a connection attempt may take. */
+  readonly connectTimeout: number;
   private readonly queryTimeout: number;
   private ending?: Promise<void>;
 

@@ -28,6 +28,8 @@ export class PostgresListener {
   private connecting?: Promise<Client>;
   private reconnectTimer?: NodeJS.Timeout;
   private failures = 0;
+  /** Called with true when a (re)connection listens to every channel, false when the listener closes. */
+  private waiters: ((ok: boolean) => void)[] = [];
   /** Set from losing a connection until a new one listens again to every channel. */
   private reconnecting = false;
   private closed = false;
@@ -49,21 +51,42 @@ export class PostgresListener {
     const remove = () => this.remove(channel, handler);
     // While reconnecting, the channel is picked up by the re-LISTEN of the new connection.
     if (this.reconnecting) return remove;
+    let client: Client | undefined;
     try {
       // Also for a channel already listened to: resolving after this LISTEN means after the first
       // one, which may still be in flight. pg runs a client's queries in order, and LISTEN is idempotent.
-      const client = await this.connect();
+      client = await this.connect();
       await client.query({ text: `LISTEN ${quoteIdentifier(channel)}` });
       return remove;
     } catch (error) {
+      // The connection may have died under this LISTEN (terminated, before its 'end' arrived):
+      // treat it as lost and wait for the reconnection, which LISTENs to every channel again.
+      if (client && !this.closed && (await this.relistened(client, error))) return remove;
       await remove();
       throw this.connection.failure(`LISTEN on channel "${channel}"`, error);
     }
   }
 
+  /** After a LISTEN failed on `client`: resolves true once a new connection listens again, false if none does in time. */
+  private relistened(client: Client, error: unknown): Promise<boolean> {
+    // Already replaced by a connection that listened to every channel, this one included.
+    if (this.client && this.client !== client) return Promise.resolve(true);
+    this.lost(client, error instanceof Error ? error : undefined);
+    if (!this.reconnecting) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const deadline = setTimeout(() => resolve(false), this.connection.connectTimeout + MAX_BACKOFF);
+      deadline.unref();
+      this.waiters.push((ok) => {
+        clearTimeout(deadline);
+        resolve(ok);
+      });
+    });
+  }
+
   /** Closes the LISTEN connection and stops reconnecting. */
   async close(): Promise<void> {
     this.closed = true;
+    this.settleWaiters(false);
     clearTimeout(this.reconnectTimer);
     this.handlers.clear();
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
@@ -110,7 +133,14 @@ export class PostgresListener {
     }
     this.client = client;
     this.reconnecting = false;
+    this.settleWaiters(true);
     return client;
+  }
+
+  private settleWaiters(ok: boolean): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter(ok);
   }
 
   private unlistened(listened: ReadonlySet<string>): string[] {
