@@ -58,7 +58,7 @@ describe('SyncExplorer', () => {
     const { app } = await createSyncApp({ interval: 1_000 }, [FlagsSource], { controllers: [RatesController] });
     try {
       const status = app.get(SyncService).status();
-      assert.deepEqual(status.map((s) => s.tag).sort(), ['flags', 'rates']);
+      assert.deepEqual(status.map((s) => s.tag), ['flags', 'rates'], 'providers first, then controllers, each in module order');
       assert.equal(status.find((s) => s.tag === 'rates')?.interval, 50);
       assert.equal(status.find((s) => s.tag === 'flags')?.interval, 1_000);
     } finally {

@@ -3,7 +3,7 @@ import { SYNC_OPTIONS } from './sync.constants.js';
 import { DuplicateSyncTaskError, InvalidSyncTaskError, UnknownSyncTaskError } from './sync.errors.js';
 import { DUPLICATE_TAG, INVALID_TAG, INVALID_TASK_OPTION, UNKNOWN_TAG } from './sync.messages.js';
 import type { NormalizedSyncOptions } from './interfaces/sync-options.interface.js';
-import type { SyncAction, SyncContext, SyncTaskOptions, SyncVersion } from './interfaces/sync-task.interface.js';
+import type { SyncAction, SyncContext, SyncTaskOptions } from './interfaces/sync-task.interface.js';
 import { checkDuration } from './sync-options.normalizer.js';
 import { InvalidSyncOptionsError } from './sync.errors.js';
 
@@ -19,9 +19,6 @@ export interface SyncTaskDefinition {
   readonly interval: number;
   readonly timeout: number;
 }
-
-/** Re-exported shape so the scheduler need not know the decorator. */
-export type { SyncVersion };
 
 /**
  * The tasks of the application in registration order, keyed by tag.

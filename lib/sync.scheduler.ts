@@ -21,7 +21,7 @@ import { SyncLeaseKeeper, type SyncTerm } from './scheduler/sync-lease.keeper.js
 import { Semaphore } from './scheduler/semaphore.js';
 import { SyncRegistry } from './sync.registry.js';
 import { SyncState, type SyncTaskState } from './sync.state.js';
-import { withTimeout } from './utils/abortable.util.js';
+import { withTimeout } from './utils/with-timeout.util.js';
 
 /**
  * Runs the tasks while this process leads: each task on its own fixed-delay

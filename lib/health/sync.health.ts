@@ -6,7 +6,7 @@ import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface
 import type { SyncRecordHead } from '../stores/sync-store.interface.js';
 import { SyncScheduler } from '../sync.scheduler.js';
 import { SyncState } from '../sync.state.js';
-import { withTimeout } from '../utils/abortable.util.js';
+import { withTimeout } from '../utils/with-timeout.util.js';
 
 /** Options of `SyncHealthIndicator.isHealthy()`. */
 export interface SyncHealthOptions {

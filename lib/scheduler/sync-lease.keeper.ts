@@ -7,7 +7,7 @@ import { SyncError } from '../sync.errors.js';
 import { LEADERSHIP_ACQUIRED, LEADERSHIP_LOST, LEASE_ERROR } from '../sync.messages.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
 import type { SyncLease } from '../locks/sync-lock.interface.js';
-import { withTimeout } from '../utils/abortable.util.js';
+import { withTimeout } from '../utils/with-timeout.util.js';
 
 /** One period of leadership: the lease and a signal that aborts when it ends. */
 export interface SyncTerm {

@@ -42,6 +42,18 @@ function versionOf(raw: string, type: string): SyncVersion {
   return Number.NaN;
 }
 
+/** A record's head from its HEAD_FIELDS values, in that order (as HMGET and the heads script return them). */
+function headOf(tag: string, [version, type, modifiedAt, checkedAt, fence, revision]: string[]): SyncRecordHead {
+  return {
+    tag,
+    version: versionOf(version, type),
+    modifiedAt: Number(modifiedAt),
+    checkedAt: Number(checkedAt),
+    fence: Number(fence),
+    revision: Number(revision),
+  };
+}
+
 function decodeEvent(message: string): SyncStoreEvent | undefined {
   try {
     const event = JSON.parse(message) as SyncStoreEvent;
@@ -89,25 +101,15 @@ export class RedisSyncStore implements SyncStore {
 
   async read<T = unknown>(namespace: string, tag: string): Promise<StoredSyncRecord<T> | undefined> {
     const key = this.keys.of(namespace).record(this.keys.tag(tag));
-    const [data, version, type, modifiedAt, checkedAt, fence, revision] = await this.connection.call('HMGET record', (client) =>
-      client.hmgetBuffer(key, ...RECORD_FIELDS),
-    );
-    if (!data || !version || !type) return undefined;
+    const [data, ...head] = await this.connection.call('HMGET record', (client) => client.hmgetBuffer(key, ...RECORD_FIELDS));
+    if (!data || !head[0] || !head[1]) return undefined;
     let decoded: T;
     try {
       decoded = this.serializer.decode(data) as T;
     } catch (error) {
       throw new SyncError(REDIS_DECODE_FAILED(OWNER, tag, error instanceof Error ? error.message : String(error)), { tag, cause: error });
     }
-    return {
-      tag,
-      version: versionOf(version.toString(), type.toString()),
-      data: decoded,
-      modifiedAt: Number(modifiedAt),
-      checkedAt: Number(checkedAt),
-      fence: Number(fence),
-      revision: Number(revision),
-    };
+    return { ...headOf(tag, head.map(String)), data: decoded };
   }
 
   async write(namespace: string, record: SyncRecord): Promise<SyncWriteResult> {
@@ -160,15 +162,8 @@ export class RedisSyncStore implements SyncStore {
     const heads = new Map<string, SyncRecordHead>();
     const width = HEAD_FIELDS.length + 1;
     for (let i = 0; i + width <= flat.length; i += width) {
-      const [tag, version, type, modifiedAt, checkedAt, fence, revision] = flat.slice(i, i + width).map(String);
-      heads.set(tag, {
-        tag,
-        version: versionOf(version, type),
-        modifiedAt: Number(modifiedAt),
-        checkedAt: Number(checkedAt),
-        fence: Number(fence),
-        revision: Number(revision),
-      });
+      const [tag, ...head] = flat.slice(i, i + width).map(String);
+      heads.set(tag, headOf(tag, head));
     }
     return heads;
   }

@@ -5,7 +5,6 @@
  * connections) and a probe the invariant monitor polls.
  */
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** The backends a chaos run knows. */
 export type ChaosBackend = 'redis' | 'postgres';
@@ -46,14 +45,7 @@ export function holderPid(holder: string): number {
   return Number(holder.split(':').at(-2));
 }
 
-/** A free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from '../support/free-port.js';
 
 /**
  * `false` when this machine can start the backend's server, else why not. With

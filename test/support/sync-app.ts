@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication, ModuleMetadata, Provider, Type } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SyncModule, type SyncModuleOptions } from '../../lib/index.js';
 import { CaptureLogger } from './capture.logger.js';
@@ -36,9 +36,4 @@ export async function waitFor(predicate: () => boolean, ms: number, what: string
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-/** `app.get` with the class as type. */
-export function get<T>(app: INestApplication, type: Type<T>): T {
-  return app.get(type);
 }
