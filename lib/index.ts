@@ -1,3 +1,9 @@
+/**
+ * The app API of nestjs-version-sync: the module, the decorator, the read service,
+ * the health indicator, the errors, the types an app uses, and the in-memory backends
+ * (the defaults). Backends live on subpaths (`/redis`, `/postgres`); the interface a
+ * backend implements is on `/backend`; conformance suites on `/testing`.
+ */
 export { SyncModule } from './sync.module.js';
 export { SYNC_ASYNC_OPTIONS_TYPE, SYNC_OPTIONS_TYPE } from './sync.module-definition.js';
 export { SyncTask } from './decorators/sync-task.decorator.js';
@@ -14,7 +20,7 @@ export type {
   SyncTaskStatus,
   SyncVersion,
 } from './interfaces/sync-task.interface.js';
-export type { NormalizedSyncOptions, SyncModuleOptions } from './interfaces/sync-options.interface.js';
+export type { SyncModuleOptions } from './interfaces/sync-options.interface.js';
 export {
   DuplicateSyncTaskError,
   InvalidSyncOptionsError,
@@ -23,22 +29,9 @@ export {
   SyncCallbackError,
   SyncConnectionError,
   SyncError,
+  SyncStoreFormatError,
   SyncTimeoutError,
   UnknownSyncTaskError,
 } from './sync.errors.js';
 export type { SyncErrorOptions } from './sync.errors.js';
-export { MemorySyncStore } from './stores/memory-sync.store.js';
-export { MemorySyncLock } from './locks/memory-sync.lock.js';
-export { jsonSerializer } from './stores/sync-serializer.interface.js';
-export type { SyncSerializer } from './stores/sync-serializer.interface.js';
-export type {
-  StoredSyncRecord,
-  SyncRecord,
-  SyncRecordHead,
-  SyncStore,
-  SyncStoreEvent,
-  SyncSubscription,
-  SyncTouchResult,
-  SyncWriteResult,
-} from './stores/sync-store.interface.js';
-export type { SyncLease, SyncLeaseInfo, SyncLock } from './locks/sync-lock.interface.js';
+export { MemorySyncLock, MemorySyncStore } from './backends/memory/index.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidSyncOptionsError } from './sync.errors.js';
-import { MemorySyncLock } from './locks/memory-sync.lock.js';
-import { MemorySyncStore } from './stores/memory-sync.store.js';
+import { MemorySyncLock } from './backends/memory/memory-sync.lock.js';
+import { MemorySyncStore } from './backends/memory/memory-sync.store.js';
 import { normalizeSyncOptions } from './sync-options.normalizer.js';
 import type { SyncModuleOptions } from './interfaces/sync-options.interface.js';
 
@@ -36,17 +36,40 @@ describe('normalizeSyncOptions', () => {
     const store = new MemorySyncStore();
     const lock = new MemorySyncLock();
     const options = normalizeSyncOptions({
-      interval: 5, name: 'pricing.v2', timeout: 7, leaseTtl: 500, concurrency: 2, freeze: false, store, lock,
+      interval: 5,
+      name: 'pricing.v2',
+      timeout: 7,
+      leaseTtl: 500,
+      concurrency: 2,
+      freeze: false,
+      store,
+      lock,
     });
     assert.deepEqual(
       { ...options },
-      { interval: 5, name: 'pricing.v2', timeout: 7, leaseTtl: 500, concurrency: 2, freeze: false, store, lock, maxDataBytes: Infinity },
+      {
+        interval: 5,
+        name: 'pricing.v2',
+        timeout: 7,
+        leaseTtl: 500,
+        concurrency: 2,
+        freeze: false,
+        store,
+        lock,
+        maxDataBytes: Infinity,
+      },
     );
     assert.equal(normalizeSyncOptions({ interval: 1, maxDataBytes: 1024 }).maxDataBytes, 1024);
   });
 
   for (const [value, shown] of [
-    [0, '0'], [-5, '-5'], [NaN, 'NaN'], [Infinity, 'Infinity'], ['1000', "'1000'"], [undefined, 'undefined'], [null, 'null'],
+    [0, '0'],
+    [-5, '-5'],
+    [NaN, 'NaN'],
+    [Infinity, 'Infinity'],
+    ['1000', "'1000'"],
+    [undefined, 'undefined'],
+    [null, 'null'],
   ] as const) {
     it(`refuses interval ${shown}`, () => rejects({ interval: value }, 'interval', shown));
   }
@@ -73,7 +96,10 @@ describe('normalizeSyncOptions', () => {
     const partial = { read() {}, write() {} };
     assert.throws(() => normalizeSyncOptions({ interval: 1, store: partial as never }), /lacks touch, revision, heads/);
     rejects({ interval: 1, lock: { acquire() {} } }, 'lock', 'acquire');
-    assert.throws(() => normalizeSyncOptions({ interval: 1, lock: { acquire() {} } as never }), /lacks renew, release, current, close/);
+    assert.throws(
+      () => normalizeSyncOptions({ interval: 1, lock: { acquire() {} } as never }),
+      /lacks renew, release, current, close/,
+    );
   });
 
   it('refuses unknown options and a missing options object', () => {

@@ -51,3 +51,10 @@ export class InvalidSyncResultError extends SyncError {}
 
 /** A store or lock could not be reached or refused to work (connection, auth, schema). */
 export class SyncConnectionError extends SyncError {}
+
+/**
+ * A store could not encode a snapshot (its serializer threw or returned nothing) or
+ * decode a record it holds (corrupt or foreign payload). Every backend raises this one
+ * for that fault; the last good data is kept.
+ */
+export class SyncStoreFormatError extends SyncError {}

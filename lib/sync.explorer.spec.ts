@@ -58,7 +58,11 @@ describe('SyncExplorer', () => {
     const { app } = await createSyncApp({ interval: 1_000 }, [FlagsSource], { controllers: [RatesController] });
     try {
       const status = app.get(SyncService).status();
-      assert.deepEqual(status.map((s) => s.tag), ['flags', 'rates'], 'providers first, then controllers, each in module order');
+      assert.deepEqual(
+        status.map((s) => s.tag),
+        ['flags', 'rates'],
+        'providers first, then controllers, each in module order',
+      );
       assert.equal(status.find((s) => s.tag === 'rates')?.interval, 50);
       assert.equal(status.find((s) => s.tag === 'flags')?.interval, 1_000);
     } finally {
@@ -77,7 +81,12 @@ describe('SyncExplorer', () => {
   });
 
   for (const [tag, shown] of [
-    ['', "''"], ['   ', "'   '"], [42, '42'], [undefined, 'undefined'], ['two\nlines', "'two\\nlines'"], ['x'.repeat(10_240), "'xxxx"],
+    ['', "''"],
+    ['   ', "'   '"],
+    [42, '42'],
+    [undefined, 'undefined'],
+    ['two\nlines', "'two\\nlines'"],
+    ['x'.repeat(10_240), "'xxxx"],
   ] as const) {
     it(`fails bootstrap on tag ${shown}`, async () => {
       await assert.rejects(createSyncApp({ interval: 1_000 }, [taskClass(tag)]), (error: unknown) => {
@@ -92,7 +101,13 @@ describe('SyncExplorer', () => {
   it('accepts tags with colons, dots and spaces', async () => {
     const { app } = await createSyncApp({ interval: 1_000 }, [taskClass('prices:eur v2.1')]);
     try {
-      assert.deepEqual(app.get(SyncService).status().map((s) => s.tag), ['prices:eur v2.1']);
+      assert.deepEqual(
+        app
+          .get(SyncService)
+          .status()
+          .map((s) => s.tag),
+        ['prices:eur v2.1'],
+      );
     } finally {
       await app.close();
     }
@@ -111,7 +126,13 @@ describe('SyncExplorer', () => {
     const { app, logs } = await createSyncApp({ interval: 1_000 }, [PerRequest, FlagsSource]);
     try {
       assert.equal(logs.find('warn', 'PerRequest.fetch').length, 1);
-      assert.deepEqual(app.get(SyncService).status().map((s) => s.tag), ['flags']);
+      assert.deepEqual(
+        app
+          .get(SyncService)
+          .status()
+          .map((s) => s.tag),
+        ['flags'],
+      );
     } finally {
       await app.close();
     }

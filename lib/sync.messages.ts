@@ -1,5 +1,5 @@
-import type { SyncAction, SyncVersion } from './interfaces/sync-task.interface.js';
-import { describeValue } from './utils/describe-value.util.js';
+import type { SyncAction } from './interfaces/sync-task.interface.js';
+import { describeValue } from './backend/describe-value.util.js';
 
 /** Message factories: each says what was wrong, the value, and what to do next. */
 
@@ -85,4 +85,5 @@ export const NOT_READY = (tags: readonly string[], ms: number) =>
 export const REFRESH_TIMEOUT = (tag: string, ms: number) =>
   `refresh("${tag}") got no answer from the leader within ${ms} ms. Check that a process leads (status(), health) and that the store is reachable.`;
 
-export const CHANGED = (tag: string, version: SyncVersion) => `Sync task "${tag}" is now at version ${describeValue(version)}.`;
+export const NO_TASKS =
+  'SyncModule found no @SyncTask methods: nothing to sync. Decorate a provider method with @SyncTask(tag).';

@@ -5,14 +5,16 @@ import { SYNC_OPTIONS } from './sync.constants.js';
 import { SyncHealthIndicator } from './health/sync.health.js';
 import { ConfigurableSyncModule, SYNC_MODULE_OPTIONS } from './sync.module-definition.js';
 import { normalizeSyncOptions } from './sync-options.normalizer.js';
-import { SyncChecker } from './scheduler/sync.checker.js';
-import { SyncFollower } from './scheduler/sync-follower.js';
-import { SyncLeaseKeeper } from './scheduler/sync-lease.keeper.js';
+import { SyncTaskChecker } from './engine/task.checker.js';
+import { SyncReplicator } from './engine/replicator.js';
+import { SyncLeaseKeeper } from './engine/lease.keeper.js';
 import { SyncExplorer } from './sync.explorer.js';
 import { SyncRegistry } from './sync.registry.js';
-import { SyncScheduler } from './sync.scheduler.js';
+import { SyncEngine } from './engine/sync.engine.js';
+import { SyncRefreshChannel } from './engine/refresh.channel.js';
+import { SyncTaskRunner } from './engine/task.runner.js';
 import { SyncService } from './sync.service.js';
-import { SyncState } from './sync.state.js';
+import { SyncReplicaState } from './engine/replica.state.js';
 
 /**
  * Keeps `@SyncTask` data fresh in every process: `SyncModule.forRoot({ interval })`
@@ -27,12 +29,14 @@ import { SyncState } from './sync.state.js';
     // Terminus' helper has no dependencies; providing it here spares apps from importing TerminusModule.
     HealthIndicatorService,
     SyncRegistry,
-    SyncState,
+    SyncReplicaState,
     SyncExplorer,
     SyncLeaseKeeper,
-    SyncFollower,
-    SyncChecker,
-    SyncScheduler,
+    SyncReplicator,
+    SyncTaskChecker,
+    SyncTaskRunner,
+    SyncRefreshChannel,
+    SyncEngine,
     SyncService,
     SyncHealthIndicator,
   ],

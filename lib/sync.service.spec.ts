@@ -85,7 +85,10 @@ describe('SyncService', () => {
     a.version = 3;
     await waitFor(() => ofAll.length === 3, 2_000, 'three changes in all');
     subs.forEach((s) => s.unsubscribe());
-    assert.deepEqual(ofA.map((s) => s.version), [2, 3]);
+    assert.deepEqual(
+      ofA.map((s) => s.version),
+      [2, 3],
+    );
     assert.deepEqual(ofAll.map((s) => `${s.tag}@${s.version}`).sort(), ['a@2', 'a@3', 'b@b2']);
   });
 

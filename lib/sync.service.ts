@@ -4,8 +4,9 @@ import { SyncTimeoutError } from './sync.errors.js';
 import { NOT_READY } from './sync.messages.js';
 import type { SyncSnapshot, SyncTaskStatus, SyncVersion } from './interfaces/sync-task.interface.js';
 import { SyncRegistry } from './sync.registry.js';
-import { SyncScheduler } from './sync.scheduler.js';
-import { SyncState } from './sync.state.js';
+import { SyncLeaseKeeper } from './engine/lease.keeper.js';
+import { SyncRefreshChannel } from './engine/refresh.channel.js';
+import { SyncReplicaState } from './engine/replica.state.js';
 
 /** Options of `SyncService.whenReady()`. */
 export interface SyncWhenReadyOptions {
@@ -22,9 +23,10 @@ export interface SyncWhenReadyOptions {
 @Injectable()
 export class SyncService {
   constructor(
-    private readonly state: SyncState,
+    private readonly state: SyncReplicaState,
     private readonly registry: SyncRegistry,
-    private readonly scheduler: SyncScheduler,
+    private readonly keeper: SyncLeaseKeeper,
+    private readonly channel: SyncRefreshChannel,
   ) {}
 
   /** The current data of `tag`, or `undefined` before the first successful check. */
@@ -54,16 +56,14 @@ export class SyncService {
    * @throws SyncTimeoutError when no leader answered in time.
    */
   refresh<T = unknown>(tag: string): Promise<SyncSnapshot<T> | undefined> {
-    return this.scheduler.refresh(tag) as Promise<SyncSnapshot<T> | undefined>;
+    return this.channel.refresh(tag) as Promise<SyncSnapshot<T> | undefined>;
   }
 
   /** Resolves once every named task (default: all) has data. */
   async whenReady(tags: readonly string[] = this.registry.tags(), options: SyncWhenReadyOptions = {}): Promise<void> {
     const missing = new Set(tags.filter((tag) => this.state.entry(tag).snapshot === undefined));
     if (missing.size === 0) return;
-    let ready$ = this.state.changes$.pipe(
-      filter((snapshot) => missing.delete(snapshot.tag) && missing.size === 0),
-    );
+    let ready$ = this.state.changes$.pipe(filter((snapshot) => missing.delete(snapshot.tag) && missing.size === 0));
     if (options.timeout !== undefined) {
       const ms = options.timeout;
       ready$ = ready$.pipe(
@@ -88,6 +88,6 @@ export class SyncService {
 
   /** Whether this process holds the lease and runs the callbacks. */
   isLeader(): boolean {
-    return this.scheduler.isLeader();
+    return this.keeper.isLeader();
   }
 }

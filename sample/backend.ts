@@ -17,7 +17,10 @@ export interface SampleBackend {
 export async function createBackend(env = process.env): Promise<SampleBackend> {
   const keyPrefix = env.SYNC_KEY_PREFIX ?? 'sync';
   if (env.SYNC_REDIS_CLUSTER) {
-    const [{ Cluster }, { RedisSyncLock, RedisSyncStore }] = await Promise.all([import('ioredis'), import('../lib/redis/index.js')]);
+    const [{ Cluster }, { RedisSyncLock, RedisSyncStore }] = await Promise.all([
+      import('ioredis'),
+      import('../lib/backends/redis/index.js'),
+    ]);
     const nodes = env.SYNC_REDIS_CLUSTER.split(',').map((node) => {
       const [host, port] = node.split(':');
       return { host, port: Number(port) };
@@ -29,14 +32,20 @@ export async function createBackend(env = process.env): Promise<SampleBackend> {
     };
   }
   if (env.SYNC_REDIS_URL) {
-    const { RedisSyncLock, RedisSyncStore } = await import('../lib/redis/index.js');
+    const { RedisSyncLock, RedisSyncStore } = await import('../lib/backends/redis/index.js');
     const options = { url: env.SYNC_REDIS_URL, keyPrefix };
-    return { options: { store: new RedisSyncStore(options), lock: new RedisSyncLock(options) }, close: async () => undefined };
+    return {
+      options: { store: new RedisSyncStore(options), lock: new RedisSyncLock(options) },
+      close: async () => undefined,
+    };
   }
   if (env.SYNC_POSTGRES_URL) {
-    const { PostgresSyncLock, PostgresSyncStore } = await import('../lib/postgres/index.js');
+    const { PostgresSyncLock, PostgresSyncStore } = await import('../lib/backends/postgres/index.js');
     const options = { connectionString: env.SYNC_POSTGRES_URL, schema: env.SYNC_PG_SCHEMA ?? 'public' };
-    return { options: { store: new PostgresSyncStore(options), lock: new PostgresSyncLock(options) }, close: async () => undefined };
+    return {
+      options: { store: new PostgresSyncStore(options), lock: new PostgresSyncLock(options) },
+      close: async () => undefined,
+    };
   }
   return { options: {}, close: async () => undefined };
 }

@@ -11,9 +11,11 @@ export class PricesSource implements OnModuleInit {
   constructor(private readonly sync: SyncService) {}
 
   onModuleInit(): void {
-    this.sync.changes('prices').subscribe((snapshot) =>
-      this.logger.log(`prices now at version ${snapshot.version} (modified ${snapshot.modifiedAt.toISOString()})`),
-    );
+    this.sync
+      .changes('prices')
+      .subscribe((snapshot) =>
+        this.logger.log(`prices now at version ${snapshot.version} (modified ${snapshot.modifiedAt.toISOString()})`),
+      );
   }
 
   @SyncTask('prices')

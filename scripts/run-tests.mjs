@@ -15,7 +15,9 @@ const files = readdirSync('build', { recursive: true })
   .map((f) => join('build', f))
   .sort();
 if (files.length === 0) {
-  console.error(`No compiled spec files under build/${filter ? ` matching "${filter}"` : ''}: run "npm run build:all" first.`);
+  console.error(
+    `No compiled spec files under build/${filter ? ` matching "${filter}"` : ''}: run "npm run build:all" first.`,
+  );
   process.exit(1);
 }
 const { status, signal } = spawnSync(

@@ -16,7 +16,11 @@ function manyTasks() {
       return action === SyncAction.VERSION ? 1 : { i };
     };
     Object.defineProperty(ManyTasks.prototype, `task${i}`, { value: method, writable: true, configurable: true });
-    SyncTask(`task:${i}`)(ManyTasks.prototype, `task${i}`, Object.getOwnPropertyDescriptor(ManyTasks.prototype, `task${i}`)!);
+    SyncTask(`task:${i}`)(
+      ManyTasks.prototype,
+      `task${i}`,
+      Object.getOwnPropertyDescriptor(ManyTasks.prototype, `task${i}`)!,
+    );
   }
   return ManyTasks;
 }

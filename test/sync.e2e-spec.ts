@@ -58,7 +58,11 @@ describe('e2e: a real Nest app over HTTP (lua-resty-sync scenarios)', () => {
     await waitFor(() => app.get(SyncService).getVersion('a') === 2, 2_000, 'a@2');
     a.version = 3;
     b.version = 'y';
-    await waitFor(() => app.get(SyncService).getVersion('a') === 3 && app.get(SyncService).getVersion('b') === 'y', 2_000, 'a@3 b@y');
+    await waitFor(
+      () => app.get(SyncService).getVersion('a') === 3 && app.get(SyncService).getVersion('b') === 'y',
+      2_000,
+      'a@3 b@y',
+    );
     const dataA = await get<{ version: number; data: { version: number; items: string[] } }>('/data/a');
     assert.deepEqual(dataA.data, { version: 3, items: ['item-3'] });
     assert.equal((await get<{ data: { version: string } }>('/data/b')).data.version, 'y');
@@ -78,7 +82,7 @@ describe('e2e: a real Nest app over HTTP (lua-resty-sync scenarios)', () => {
     assert.equal((await get<{ status: string }>('/health')).status, 'ok');
   });
 
-  it('a reader never sees a version paired with another version\'s data (hammered while versions change)', async () => {
+  it("a reader never sees a version paired with another version's data (hammered while versions change)", async () => {
     const sync = app.get(SyncService);
     let changing = true;
     const changer = (async () => {

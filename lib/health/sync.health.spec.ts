@@ -3,12 +3,17 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createSyncApp, waitFor, type SyncTestApp } from '../../test/support/sync-app.js';
 import { taskFor, VersionedSource } from '../../test/support/task-classes.js';
-import { MemorySyncLock } from '../locks/memory-sync.lock.js';
-import { MemorySyncStore } from '../stores/memory-sync.store.js';
+import { MemorySyncLock } from '../backends/memory/memory-sync.lock.js';
+import { MemorySyncStore } from '../backends/memory/memory-sync.store.js';
 import { SyncService } from '../sync.service.js';
 import { SyncHealthIndicator } from './sync.health.js';
 
-type Details = { status: string; reason?: string; isLeader: boolean; tasks: Record<string, { ok: boolean; lastError?: string }> };
+type Details = {
+  status: string;
+  reason?: string;
+  isLeader: boolean;
+  tasks: Record<string, { ok: boolean; lastError?: string }>;
+};
 
 describe('SyncHealthIndicator', () => {
   let apps: SyncTestApp[] = [];
@@ -18,7 +23,10 @@ describe('SyncHealthIndicator', () => {
   });
 
   async function boot(source: VersionedSource, options: { store?: MemorySyncStore; lock?: MemorySyncLock } = {}) {
-    const booted = await createSyncApp({ interval: 20, timeout: 50, ...options }, [taskFor('a', source), taskFor('b', new VersionedSource())]);
+    const booted = await createSyncApp({ interval: 20, timeout: 50, ...options }, [
+      taskFor('a', source),
+      taskFor('b', new VersionedSource()),
+    ]);
     apps.push(booted);
     await booted.app.get(SyncService).whenReady(undefined, { timeout: 2_000 });
     return booted.app.get(SyncHealthIndicator);

@@ -3,10 +3,10 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import { SYNC_OPTIONS } from '../sync.constants.js';
 import { SyncError } from '../sync.errors.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
-import type { SyncRecordHead } from '../stores/sync-store.interface.js';
-import { SyncScheduler } from '../sync.scheduler.js';
-import { SyncState } from '../sync.state.js';
-import { withTimeout } from '../utils/with-timeout.util.js';
+import type { SyncRecordHead } from '../backend/sync-store.interface.js';
+import { SyncLeaseKeeper } from '../engine/lease.keeper.js';
+import { SyncReplicaState } from '../engine/replica.state.js';
+import { withTimeout } from '../backend/with-timeout.util.js';
 
 /** Options of `SyncHealthIndicator.isHealthy()`. */
 export interface SyncHealthOptions {
@@ -29,8 +29,8 @@ const BACKEND_DEADLINE = 3_000;
 export class SyncHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly state: SyncState,
-    private readonly scheduler: SyncScheduler,
+    private readonly state: SyncReplicaState,
+    private readonly keeper: SyncLeaseKeeper,
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
   ) {}
 
@@ -40,7 +40,7 @@ export class SyncHealthIndicator {
     const deadline = () => new SyncError(`no answer within ${BACKEND_DEADLINE} ms`);
     try {
       const states = options.tags ? options.tags.map((tag) => this.state.entry(tag)) : this.state.all();
-      const leader = this.scheduler.isLeader();
+      const leader = this.keeper.isLeader();
       const [holder, heads] = await Promise.all([
         withTimeout(lock.current(name), BACKEND_DEADLINE, deadline),
         leader ? new Map<string, SyncRecordHead>() : withTimeout(store.heads(name), BACKEND_DEADLINE, deadline),
@@ -52,7 +52,10 @@ export class SyncHealthIndicator {
         const { tag, interval } = state.task;
         const checkedAt = Math.max(state.lastCheckedAt ?? 0, heads.get(tag)?.checkedAt ?? 0) || undefined;
         const staleness = checkedAt === undefined ? undefined : now - checkedAt;
-        const ok = state.snapshot !== undefined && staleness !== undefined && staleness <= (options.maxStaleness ?? 3 * interval);
+        const ok =
+          state.snapshot !== undefined &&
+          staleness !== undefined &&
+          staleness <= (options.maxStaleness ?? 3 * interval);
         healthy &&= ok;
         tasks[tag] = {
           ok,

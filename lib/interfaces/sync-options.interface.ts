@@ -1,5 +1,5 @@
-import type { SyncLock } from '../locks/sync-lock.interface.js';
-import type { SyncStore } from '../stores/sync-store.interface.js';
+import type { SyncLock } from '../backend/sync-lock.interface.js';
+import type { SyncStore } from '../backend/sync-store.interface.js';
 
 /** Options of `SyncModule.forRoot()` / the factory of `forRootAsync()`. */
 export interface SyncModuleOptions {
@@ -19,7 +19,10 @@ export interface SyncModuleOptions {
   leaseTtl?: number;
   /** Deep-freeze the data handed to readers; default `true`. */
   freeze?: boolean;
-  /** Largest DATA result accepted, in bytes of its JSON; a larger one fails the check and keeps the last data. Default: no limit. */
+  /**
+   * Largest DATA result accepted, in bytes of its JSON; a larger one fails the check and keeps the last data. Default:
+   * no limit.
+   */
   maxDataBytes?: number;
 }
 

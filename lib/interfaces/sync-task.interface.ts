@@ -1,5 +1,6 @@
-/** A version as the VERSION callback returns it; compared with `===`. */
-export type SyncVersion = string | number;
+import type { SyncVersion } from '../backend/sync-version.js';
+
+export type { SyncVersion };
 
 /** What a `@SyncTask` method is asked for (lua-resty-sync's ACTION_VERSION / ACTION_DATA). */
 export enum SyncAction {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SyncLease, SyncLock } from '../locks/sync-lock.interface.js';
+import type { SyncLease, SyncLock } from '../backend/sync-lock.interface.js';
 
 /** Builds the lock under test; called once per suite. */
 export type SyncLockFactory = () => SyncLock | Promise<SyncLock>;

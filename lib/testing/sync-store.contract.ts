@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SyncRecord, SyncStore, SyncStoreEvent } from '../stores/sync-store.interface.js';
+import type { SyncRecord, SyncStore, SyncStoreEvent } from '../backend/sync-store.interface.js';
 
 /** Builds the store under test; called once per suite. */
 export type SyncStoreFactory = () => SyncStore | Promise<SyncStore>;
@@ -143,7 +143,7 @@ export function describeSyncStoreContract(name: string, factory: SyncStoreFactor
       assert.equal((await store.heads(ns())).size, 0);
     });
 
-    it('never returns a version paired with another version\'s data', async () => {
+    it("never returns a version paired with another version's data", async () => {
       const space = ns();
       let writing = true;
       let reads = 0;

@@ -62,7 +62,10 @@ export class Child {
   /** The first message (already received or coming) that `accept` takes; rejects after `ms` or on exit. */
   waitFor(accept: (message: ChildMessage) => boolean, ms: number, what: string): Promise<ChildMessage> {
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`timed out after ${ms} ms waiting for ${what} from child ${this.pid}:\n${this.output}`));
+      }, ms);
       const check = () => {
         const found = this.messages.find(accept);
         if (!found && this.alive) return;
@@ -71,10 +74,6 @@ export class Child {
         if (found) resolve(found);
         else reject(new Error(`child ${this.pid} exited while waiting for ${what}:\n${this.output}`));
       };
-      timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what} from child ${this.pid}:\n${this.output}`));
-      }, ms);
       this.waiters.add(check);
       check();
     });

@@ -109,7 +109,14 @@ export function ms(value: number): string {
 export function ratio(a: number, b: number): string {
   const r = a / b;
   if (!Number.isFinite(r)) return 'n/a';
-  const shown = r >= 100 ? Math.round(r).toLocaleString('en-US') : r >= 10 ? r.toFixed(1) : r >= 0.01 ? r.toFixed(2) : r.toPrecision(2);
+  const shown =
+    r >= 100
+      ? Math.round(r).toLocaleString('en-US')
+      : r >= 10
+        ? r.toFixed(1)
+        : r >= 0.01
+          ? r.toFixed(2)
+          : r.toPrecision(2);
   return `×${shown}`;
 }
 
@@ -125,7 +132,14 @@ export function percent(value: number, digits = 2): string {
 /** Renders a table as GitHub Markdown. */
 export function markdown(table: BenchTable): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [`**${table.title}**`, '', line(table.columns), line(table.columns.map(() => '---')), ...table.rows.map(line), ''].join('\n');
+  return [
+    `**${table.title}**`,
+    '',
+    line(table.columns),
+    line(table.columns.map(() => '---')),
+    ...table.rows.map(line),
+    '',
+  ].join('\n');
 }
 
 /** Wall-clock ms with sub-ms precision, comparable across processes of this machine. */

@@ -25,7 +25,14 @@ interface Row {
 }
 
 /** `count` changes after `warmup` ones; a random pause of up to `pause` ms after each. */
-async function run(cluster: ReplicaCluster, first: number, count: number, warmup: number, pause: number, ms: number): Promise<Latencies[]> {
+async function run(
+  cluster: ReplicaCluster,
+  first: number,
+  count: number,
+  warmup: number,
+  pause: number,
+  ms: number,
+): Promise<Latencies[]> {
   const results = [];
   for (let i = 0; i < warmup + count; i++) {
     const p = await cluster.change(first + i, BYTES, ms);
@@ -38,7 +45,11 @@ async function run(cluster: ReplicaCluster, first: number, count: number, warmup
 async function measureBackend(backend: ReplicaBackend, quick: boolean, log: BenchOptions['log']): Promise<Row[]> {
   const changes = quick ? 40 : 200;
   const reconChanges = quick ? 10 : 200;
-  const cluster = new ReplicaCluster(backend, { INTERVAL_MS: String(INTERVAL), LEASE_TTL_MS: '5000', SYNC_NAME: 'prop' });
+  const cluster = new ReplicaCluster(backend, {
+    INTERVAL_MS: String(INTERVAL),
+    LEASE_TTL_MS: '5000',
+    SYNC_NAME: 'prop',
+  });
   try {
     await cluster.start(INSTANCES);
     log(`propagation: ${backend.label}, ${changes} changes with notifications`);
@@ -58,12 +69,22 @@ async function measureBackend(backend: ReplicaBackend, quick: boolean, log: Benc
 }
 
 export async function propagation({ quick, log }: BenchOptions): Promise<BenchResult> {
-  const rows = [...(await measureBackend(redisBackend(), quick, log)), ...(await measureBackend(postgresBackend(), quick, log))];
+  const rows = [
+    ...(await measureBackend(redisBackend(), quick, log)),
+    ...(await measureBackend(postgresBackend(), quick, log)),
+  ];
   const limit = (row: Row) => (row.path === 'reconciliation only' ? undefined : row.backend === 'Redis' ? 5 : 20);
   const targets = rows.flatMap((row) => {
     const max = limit(row);
     if (max === undefined) return [];
-    return [{ what: `propagation: p99, ${row.backend}`, target: `≤ ${max} ms`, measured: ms(row.latency.p99), met: row.latency.p99 <= max }];
+    return [
+      {
+        what: `propagation: p99, ${row.backend}`,
+        target: `≤ ${max} ms`,
+        measured: ms(row.latency.p99),
+        met: row.latency.p99 <= max,
+      },
+    ];
   });
   return {
     tables: [

@@ -17,9 +17,20 @@ import { NestFactory } from '@nestjs/core';
 import { createCache } from 'cache-manager';
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
-import { MemorySyncStore, SyncAction, SyncModule, SyncService, SyncTask, type SyncStore } from '../../lib/index.js';
-import { RedisSyncStore } from '../../lib/redis/index.js';
-import { type BenchOptions, type BenchResult, cell, deleteRedisKeys, randomName, ratio, REDIS_URL, type Spread, spread } from './bench.util.js';
+import { MemorySyncStore, SyncAction, SyncModule, SyncService, SyncTask } from '../../lib/index.js';
+import type { SyncStore } from '../../lib/backend/index.js';
+import { RedisSyncStore } from '../../lib/backends/redis/index.js';
+import {
+  type BenchOptions,
+  type BenchResult,
+  cell,
+  deleteRedisKeys,
+  randomName,
+  ratio,
+  REDIS_URL,
+  type Spread,
+  spread,
+} from './bench.util.js';
 
 const TAG = 'prices';
 /** ~3 KB of JSON, the size the issue's Redis figure was taken with. */
@@ -142,8 +153,16 @@ export async function readPath({ quick, log }: BenchOptions): Promise<BenchResul
         return hits;
       },
     },
-    { name: 'version first: `await MemorySyncStore.revision()` + local', start: 1_000, loop: await versionFirst(memoryStore) },
-    { name: 'version first: `await RedisSyncStore.revision()` + local (loopback)', start: 16, loop: await versionFirst(redisStore) },
+    {
+      name: 'version first: `await MemorySyncStore.revision()` + local',
+      start: 1_000,
+      loop: await versionFirst(memoryStore),
+    },
+    {
+      name: 'version first: `await RedisSyncStore.revision()` + local (loopback)',
+      start: 16,
+      loop: await versionFirst(redisStore),
+    },
     {
       name: `ioredis \`GET\` + \`JSON.parse\` (${(bytes / 1024).toFixed(1)} KB, loopback)`,
       start: 16,
@@ -187,9 +206,24 @@ export async function readPath({ quick, log }: BenchOptions): Promise<BenchResul
         },
       ],
       targets: [
-        { what: 'read: getData vs Map.get', target: '≥ 50 %', measured: `${(vsMap * 100).toFixed(0)} %`, met: vsMap >= 0.5 },
-        { what: 'read: getData vs cache-manager get', target: '≥ ×15', measured: ratio(vsCache, 1), met: vsCache >= 15 },
-        { what: 'read: getData vs ioredis GET+JSON.parse', target: '≥ ×3,000', measured: ratio(vsRedis, 1), met: vsRedis >= 3_000 },
+        {
+          what: 'read: getData vs Map.get',
+          target: '≥ 50 %',
+          measured: `${(vsMap * 100).toFixed(0)} %`,
+          met: vsMap >= 0.5,
+        },
+        {
+          what: 'read: getData vs cache-manager get',
+          target: '≥ ×15',
+          measured: ratio(vsCache, 1),
+          met: vsCache >= 15,
+        },
+        {
+          what: 'read: getData vs ioredis GET+JSON.parse',
+          target: '≥ ×3,000',
+          measured: ratio(vsRedis, 1),
+          met: vsRedis >= 3_000,
+        },
       ],
       data: { bytes, runs, runMs, warmupMs, opsPerSecond: Object.fromEntries(results) },
     };

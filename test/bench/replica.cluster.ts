@@ -17,12 +17,20 @@ export interface ReplicaBackend {
 
 export function redisBackend(): ReplicaBackend {
   const prefix = randomName('prefix');
-  return { label: 'Redis', env: { BACKEND: 'redis', REDIS_URL, KEY_PREFIX: prefix }, cleanup: () => deleteRedisKeys(prefix) };
+  return {
+    label: 'Redis',
+    env: { BACKEND: 'redis', REDIS_URL, KEY_PREFIX: prefix },
+    cleanup: () => deleteRedisKeys(prefix),
+  };
 }
 
 export function postgresBackend(): ReplicaBackend {
   const schema = randomName('schema');
-  return { label: 'PostgreSQL', env: { BACKEND: 'postgres', POSTGRES_URL, PG_SCHEMA: schema }, cleanup: () => dropSchema(schema) };
+  return {
+    label: 'PostgreSQL',
+    env: { BACKEND: 'postgres', POSTGRES_URL, PG_SCHEMA: schema },
+    cleanup: () => dropSchema(schema),
+  };
 }
 
 /** One change as the cluster saw it. */
@@ -55,7 +63,9 @@ export class ReplicaCluster {
 
   /** The instance whose last leadership message says it leads. */
   get leader(): Child {
-    const leaders = this.children.filter((c) => c.alive && c.messages.filter((m) => m.type === 'leader').at(-1)?.leader === true);
+    const leaders = this.children.filter(
+      (c) => c.alive && c.messages.filter((m) => m.type === 'leader').at(-1)?.leader === true,
+    );
     if (leaders.length !== 1) throw new Error(`expected one leader, found ${leaders.length}`);
     return leaders[0];
   }

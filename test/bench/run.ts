@@ -39,13 +39,19 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick!;
-const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean) ?? Object.keys(BENCHMARKS);
+const only =
+  values.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) ?? Object.keys(BENCHMARKS);
 const unknown = only.filter((name) => !(name in BENCHMARKS));
 if (unknown.length) {
   process.stderr.write(`unknown benchmark ${unknown.join(', ')}; choose among ${Object.keys(BENCHMARKS).join(', ')}\n`);
   process.exit(2);
 }
-const out = values.out ?? join(tmpdir(), `vsync-bench-${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+const out =
+  values.out ??
+  join(tmpdir(), `vsync-bench-${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
 
 // Most benchmarks need Redis, two need PostgreSQL: without them, stop now and say how to start them.
 const missing = [await redisSkip(), await postgresSkip()].filter(Boolean);
@@ -55,12 +61,15 @@ if (missing.length) {
 }
 
 const started = Date.now();
-const log = (message: string) => process.stderr.write(`[bench +${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`);
+const log = (message: string) =>
+  process.stderr.write(`[bench +${((Date.now() - started) / 1_000).toFixed(1)}s] ${message}\n`);
 const results: Record<string, (BenchResult & { seconds: number }) | { error: string; seconds: number }> = {};
 let failed = false;
 
 process.stdout.write(`# nestjs-version-sync benchmarks${quick ? ' (--quick smoke check)' : ''}\n\n`);
-process.stdout.write(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}\n\n`);
+process.stdout.write(
+  `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}\n\n`,
+);
 for (const name of only) {
   const t0 = Date.now();
   log(`${name}: start`);
@@ -74,7 +83,9 @@ for (const name of only) {
     failed = true;
     const seconds = (Date.now() - t0) / 1_000;
     results[name] = { error: error instanceof Error ? (error.stack ?? error.message) : String(error), seconds };
-    process.stdout.write(`## ${name}: FAILED after ${seconds.toFixed(0)} s\n\n\`\`\`\n${String(error instanceof Error ? error.message : error)}\n\`\`\`\n\n`);
+    process.stdout.write(
+      `## ${name}: FAILED after ${seconds.toFixed(0)} s\n\n\`\`\`\n${String(error instanceof Error ? error.message : error)}\n\`\`\`\n\n`,
+    );
   }
 }
 
@@ -90,7 +101,14 @@ if (targets.length) {
 }
 
 const seconds = (Date.now() - started) / 1_000;
-const report = { quick, node: process.version, cpus: cpus().length, startedAt: new Date(started).toISOString(), seconds, results };
+const report = {
+  quick,
+  node: process.version,
+  cpus: cpus().length,
+  startedAt: new Date(started).toISOString(),
+  seconds,
+  results,
+};
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`Total ${seconds.toFixed(0)} s. JSON written to ${out}\n`);
 process.exit(failed ? 1 : 0);

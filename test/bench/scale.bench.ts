@@ -13,7 +13,19 @@
  *     included) to the last follower's install (read, decode and deep-freeze included).
  */
 import { Child, fixture } from './bench.child.js';
-import { type BenchOptions, type BenchResult, type BenchTarget, cell, deleteRedisKeys, ms, percent, randomName, REDIS_URL, si, spread } from './bench.util.js';
+import {
+  type BenchOptions,
+  type BenchResult,
+  type BenchTarget,
+  cell,
+  deleteRedisKeys,
+  ms,
+  percent,
+  randomName,
+  REDIS_URL,
+  si,
+  spread,
+} from './bench.util.js';
 import { redisBackend, ReplicaCluster } from './replica.cluster.js';
 
 const TASKS = 10_000;
@@ -51,7 +63,11 @@ async function leaderAtScale(backend: 'memory' | 'redis', quick: boolean) {
 }
 
 async function payloads(quick: boolean, log: BenchOptions['log']) {
-  const cluster = new ReplicaCluster(redisBackend(), { INTERVAL_MS: String(INTERVAL), LEASE_TTL_MS: '10000', SYNC_NAME: 'payload' });
+  const cluster = new ReplicaCluster(redisBackend(), {
+    INTERVAL_MS: String(INTERVAL),
+    LEASE_TTL_MS: '10000',
+    SYNC_NAME: 'payload',
+  });
   const perSize = quick ? 2 : 5;
   const rows = [];
   try {
@@ -69,8 +85,16 @@ async function payloads(quick: boolean, log: BenchOptions['log']) {
         writes.push(p.write);
       }
       const stats = await cluster.decodes();
-      const count = (leader: boolean) => stats.filter((s) => s.leader === leader).flatMap((s) => versions.map((v) => s.decodes.get(v) ?? 0));
-      rows.push({ mb, versions, follower: spread(count(false)), leader: spread(count(true)), e2e: spread(e2e), write: spread(writes) });
+      const count = (leader: boolean) =>
+        stats.filter((s) => s.leader === leader).flatMap((s) => versions.map((v) => s.decodes.get(v) ?? 0));
+      rows.push({
+        mb,
+        versions,
+        follower: spread(count(false)),
+        leader: spread(count(true)),
+        e2e: spread(e2e),
+        write: spread(writes),
+      });
     }
   } finally {
     await cluster.stop();
@@ -121,7 +145,12 @@ export async function scale({ quick, log }: BenchOptions): Promise<BenchResult> 
   }
   for (const s of sizes) {
     const exact = s.follower.min === 1 && s.follower.max === 1;
-    targets.push({ what: `scale: decodes per version per follower, ${s.mb} MB`, target: 'exactly 1', measured: `${s.follower.min}–${s.follower.max}`, met: exact });
+    targets.push({
+      what: `scale: decodes per version per follower, ${s.mb} MB`,
+      target: 'exactly 1',
+      measured: `${s.follower.min}–${s.follower.max}`,
+      met: exact,
+    });
   }
   const windows = quick ? '3 × 1 s (quick; full run: 6 × 5 s)' : '6 × 5 s';
   return {
@@ -141,7 +170,9 @@ export async function scale({ quick, log }: BenchOptions): Promise<BenchResult> 
           'heap per task at the end',
         ],
         rows: leaders.map((l) => [
-          l.backend === 'memory' ? 'MemorySyncStore (module cost only)' : 'RedisSyncStore (loopback; Redis CPU not counted)',
+          l.backend === 'memory'
+            ? 'MemorySyncStore (module cost only)'
+            : 'RedisSyncStore (loopback; Redis CPU not counted)',
           ms(l.bootstrapMs),
           `${l.checked.toLocaleString('en-US')} / ${TASKS.toLocaleString('en-US')}`,
           cell(l.checksPerSecond),
@@ -153,8 +184,20 @@ export async function scale({ quick, log }: BenchOptions): Promise<BenchResult> 
       },
       {
         title: `Scale — large payloads through Redis, 1 leader + 2 followers, ${quick ? '2 versions per size (quick; full run: 5)' : '5 versions per size'}; median (min–max)`,
-        columns: ['payload', 'decodes per version, each follower', 'decodes per version, leader', 'end to end (write call → last follower installed)', 'leader write call'],
-        rows: sizes.map((s) => [`${s.mb} MB`, cell(s.follower, String), cell(s.leader, String), cell(s.e2e, ms), cell(s.write, ms)]),
+        columns: [
+          'payload',
+          'decodes per version, each follower',
+          'decodes per version, leader',
+          'end to end (write call → last follower installed)',
+          'leader write call',
+        ],
+        rows: sizes.map((s) => [
+          `${s.mb} MB`,
+          cell(s.follower, String),
+          cell(s.leader, String),
+          cell(s.e2e, ms),
+          cell(s.write, ms),
+        ]),
       },
     ],
     targets,

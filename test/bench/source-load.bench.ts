@@ -18,7 +18,17 @@ import { join } from 'node:path';
 import { Cluster, waitUntil } from '../support/cluster.js';
 import { FileSource, type SourceCall } from '../fixtures/file.source.js';
 import { Child, fixture } from './bench.child.js';
-import { type BenchOptions, type BenchResult, deleteRedisKeys, randomName, ratio, REDIS_URL, sleep, spread, type Spread } from './bench.util.js';
+import {
+  type BenchOptions,
+  type BenchResult,
+  deleteRedisKeys,
+  randomName,
+  ratio,
+  REDIS_URL,
+  sleep,
+  spread,
+  type Spread,
+} from './bench.util.js';
 
 const INSTANCES = 3;
 const TASKS = Array.from({ length: 20 }, (_, i) => `t${String(i).padStart(2, '0')}`);
@@ -51,7 +61,11 @@ async function startOurs(prefix: string): Promise<Running> {
   const cluster = new Cluster(env, TASKS);
   try {
     const instances = await cluster.start(INSTANCES);
-    await waitUntil(() => instances.every((i) => i.versions.size === TASKS.length), 30_000, 'every instance loaded every task');
+    await waitUntil(
+      () => instances.every((i) => i.versions.size === TASKS.length),
+      30_000,
+      'every instance loaded every task',
+    );
     await cluster.leader();
   } catch (error) {
     await cluster.stop();
@@ -61,7 +75,9 @@ async function startOurs(prefix: string): Promise<Running> {
     dir: cluster.dir,
     stop: () => cluster.stop(),
     takeovers: (from, to) =>
-      cluster.instances.flatMap((i) => i.events).filter((e) => e.type === 'leader' && e.leader && e.at >= from && e.at < to).length,
+      cluster.instances
+        .flatMap((i) => i.events)
+        .filter((e) => e.type === 'leader' && e.leader && e.at >= from && e.at < to).length,
   };
 }
 
@@ -137,7 +153,11 @@ export async function sourceLoad({ quick, log }: BenchOptions): Promise<BenchRes
   const modes = [
     { name: 'this module (leader, version-gated; Redis)', concurrent: false, start: () => startOurs(prefix) },
     { name: 'naive: DATA on `@Interval` in every instance', concurrent: true, start: () => startPolling('naive') },
-    { name: 'VERSION on `@Interval` in every instance, DATA on change, no leader', concurrent: true, start: () => startPolling('version') },
+    {
+      name: 'VERSION on `@Interval` in every instance, DATA on change, no leader',
+      concurrent: true,
+      start: () => startPolling('version'),
+    },
   ];
   const measured = [];
   try {
@@ -183,7 +203,15 @@ export async function sourceLoad({ quick, log }: BenchOptions): Promise<BenchRes
           `Source load — calls at the source in a ${windowMs / 1_000} s window${quick ? ' (quick; full run: 30 s)' : ''}: ` +
           `${INSTANCES} instances × ${TASKS.length} tasks, ${INTERVAL} ms interval, ${CHANGES} version changes per task; ` +
           `per-task figures are median (min–max) over the ${TASKS.length} tasks (VERSION per interval from the mean gap between calls); this module had ${ours.takeovers} takeover(s) in the window`,
-        columns: ['mode', 'VERSION calls', 'DATA calls', 'VERSION per task per interval (all instances)', 'DATA per task', 'DATA ÷ ours', 'all calls ÷ ours'],
+        columns: [
+          'mode',
+          'VERSION calls',
+          'DATA calls',
+          'VERSION per task per interval (all instances)',
+          'DATA per task',
+          'DATA ÷ ours',
+          'all calls ÷ ours',
+        ],
         rows,
       },
     ],
@@ -212,7 +240,14 @@ export async function sourceLoad({ quick, log }: BenchOptions): Promise<BenchRes
     data: Object.fromEntries(
       measured.map((m) => [
         m.name,
-        { windowMs: m.windowMs, takeovers: m.takeovers, versionPerTask: m.versions, versionPerInterval: m.rates, dataPerTask: m.datas, dataPerInterval: m.dataRates },
+        {
+          windowMs: m.windowMs,
+          takeovers: m.takeovers,
+          versionPerTask: m.versions,
+          versionPerInterval: m.rates,
+          dataPerTask: m.datas,
+          dataPerInterval: m.dataRates,
+        },
       ]),
     ),
   };

@@ -11,7 +11,18 @@
  * lands at a random phase of the lease renewals and of the followers' polls.
  */
 import { Cluster, type Instance, waitUntil } from '../support/cluster.js';
-import { type BenchOptions, type BenchResult, deleteRedisKeys, dropSchema, latencies, ms, POSTGRES_URL, randomName, REDIS_URL, sleep } from './bench.util.js';
+import {
+  type BenchOptions,
+  type BenchResult,
+  deleteRedisKeys,
+  dropSchema,
+  latencies,
+  ms,
+  POSTGRES_URL,
+  randomName,
+  REDIS_URL,
+  sleep,
+} from './bench.util.js';
 
 const INTERVAL = 500;
 const LEASE_TTL = 2_000;
@@ -20,7 +31,10 @@ type Kind = 'SIGKILL' | 'app.close()';
 
 /** One backend's trials: `perKind` kills and as many closes, alternating. */
 async function trials(env: Record<string, string>, perKind: number, quick: boolean, log: BenchOptions['log']) {
-  const cluster = new Cluster({ ...env, SYNC_INTERVAL_MS: String(INTERVAL), SYNC_LEASE_TTL_MS: String(LEASE_TTL), SYNC_NAME: 'takeover' }, ['t']);
+  const cluster = new Cluster(
+    { ...env, SYNC_INTERVAL_MS: String(INTERVAL), SYNC_LEASE_TTL_MS: String(LEASE_TTL), SYNC_NAME: 'takeover' },
+    ['t'],
+  );
   const results: Record<Kind, number[]> = { SIGKILL: [], 'app.close()': [] };
   try {
     // Quick: start every instance the trials will use at once; full: keep 3 live, replacing each one that went.
@@ -36,7 +50,9 @@ async function trials(env: Record<string, string>, perKind: number, quick: boole
       let first: number | undefined;
       await waitUntil(
         () => {
-          const call = cluster.source.calls().find((c) => c.at >= from && c.pid !== leader.pid && c.action === 'version' && c.phase === 'end');
+          const call = cluster.source
+            .calls()
+            .find((c) => c.at >= from && c.pid !== leader.pid && c.action === 'version' && c.phase === 'end');
           first = call?.at;
           return first !== undefined;
         },
@@ -46,7 +62,8 @@ async function trials(env: Record<string, string>, perKind: number, quick: boole
       results[kind].push(first! - from);
       log(`takeover: trial ${trial + 1}/${2 * perKind}, ${kind}: ${first! - from} ms`);
       // A clean close ends the process by itself; never let one that hangs stall the suite.
-      if ((await Promise.race([leader.exited.then(() => true), sleep(10_000).then(() => false)])) === false) leader.child.kill('SIGKILL');
+      if ((await Promise.race([leader.exited.then(() => true), sleep(10_000).then(() => false)])) === false)
+        leader.child.kill('SIGKILL');
       await leader.exited;
     }
     return results;
@@ -60,8 +77,16 @@ export async function takeover({ quick, log }: BenchOptions): Promise<BenchResul
   const prefix = randomName('prefix');
   const schema = randomName('schema');
   const backends: { label: string; env: Record<string, string>; cleanup: () => Promise<void> }[] = [
-    { label: 'Redis', env: { SYNC_REDIS_URL: REDIS_URL, SYNC_KEY_PREFIX: prefix }, cleanup: () => deleteRedisKeys(prefix) },
-    { label: 'PostgreSQL', env: { SYNC_POSTGRES_URL: POSTGRES_URL, SYNC_PG_SCHEMA: schema }, cleanup: () => dropSchema(schema) },
+    {
+      label: 'Redis',
+      env: { SYNC_REDIS_URL: REDIS_URL, SYNC_KEY_PREFIX: prefix },
+      cleanup: () => deleteRedisKeys(prefix),
+    },
+    {
+      label: 'PostgreSQL',
+      env: { SYNC_POSTGRES_URL: POSTGRES_URL, SYNC_PG_SCHEMA: schema },
+      cleanup: () => dropSchema(schema),
+    },
   ];
   const rows = [];
   for (const backend of backends) {

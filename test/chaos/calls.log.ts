@@ -38,7 +38,8 @@ export class CallsLog {
     const chunks: Buffer[] = [];
     try {
       const buffer = Buffer.alloc(1 << 20);
-      for (let n; (n = readSync(fd, buffer, 0, buffer.length, this.offset)) > 0; this.offset += n) chunks.push(Buffer.from(buffer.subarray(0, n)));
+      for (let n; (n = readSync(fd, buffer, 0, buffer.length, this.offset)) > 0; this.offset += n)
+        chunks.push(Buffer.from(buffer.subarray(0, n)));
     } finally {
       closeSync(fd);
     }
@@ -67,7 +68,9 @@ export class CallsLog {
     return undefined;
   }
 
-  /** Completed calls (start paired with its end), sorted by start. A call whose process was killed mid-way has no span. */
+  /**
+   * Completed calls (start paired with its end), sorted by start. A call whose process was killed mid-way has no span.
+   */
   spans(): CallSpan[] {
     const started = new Map<string, number>();
     const spans: CallSpan[] = [];

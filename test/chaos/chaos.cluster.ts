@@ -62,7 +62,10 @@ export class ChaosCluster {
    * (then it is recorded as a crash at boot and `undefined` is returned).
    */
   async spawn(): Promise<Instance | undefined> {
-    const starting = this.cluster.start(1).then(() => true, () => false); // false: not ready within Cluster's 20 s
+    const starting = this.cluster.start(1).then(
+      () => true,
+      () => false,
+    ); // false: not ready within Cluster's 20 s
     const instance = this.cluster.instances.at(-1)!; // pushed synchronously by start()
     void instance.exited.then((code) => this.exited(instance, code));
     const ready = await Promise.race([starting, instance.exited.then(() => false)]);
@@ -71,7 +74,12 @@ export class ChaosCluster {
       return instance;
     }
     if (instance.child.exitCode === null && instance.child.signalCode === null) {
-      this.crashes.push({ pid: instance.pid, phase: 'boot', how: 'not ready within 20 s (killed)', tail: tail(instance.output) });
+      this.crashes.push({
+        pid: instance.pid,
+        phase: 'boot',
+        how: 'not ready within 20 s (killed)',
+        tail: tail(instance.output),
+      });
       await this.kill(instance);
     }
     return undefined;
@@ -90,7 +98,12 @@ export class ChaosCluster {
     const counted = new Set(this.crashes.map((c) => c.pid));
     return this.instances
       .filter((i) => !counted.has(i.pid) && UNCAUGHT.test(i.output))
-      .map((i) => ({ pid: i.pid, phase: 'running' as const, how: 'uncaught exception in its output', tail: tail(i.output) }));
+      .map((i) => ({
+        pid: i.pid,
+        phase: 'running' as const,
+        how: 'uncaught exception in its output',
+        tail: tail(i.output),
+      }));
   }
 
   /** Kills every instance (on purpose) and removes the source directory. */

@@ -17,18 +17,22 @@ const seed = process.env.CHAOS_SEED === undefined ? undefined : Number(process.e
 
 for (const backend of ['redis', 'postgres'] as const) {
   const skip = await storeSkip(backend);
-  describe(`chaos (${backend}): 5 instances × 10 tasks, ${seconds} s of kills, pauses, store restarts and connection cuts`, { skip, timeout: (seconds + 150) * 1_000 }, () => {
-    it('keeps every invariant: one runner, no stale write, no regression, convergence, no crash', async (t) => {
-      const progress: string[] = [];
-      const result = await runChaos({ backend, seconds, seed, log: (line) => progress.push(line) });
-      const report = markdown(result);
-      for (const line of report.split('\n')) t.diagnostic(line);
-      const failed = result.invariants.filter((row) => row.pass === false);
-      assert.deepEqual(
-        failed.map((row) => `${row.name}: ${row.value} (target ${row.target})`),
-        [],
-        `seed ${result.seed}:\n${report}\nprogress:\n${progress.join('\n')}`,
-      );
-    });
-  });
+  describe(
+    `chaos (${backend}): 5 instances × 10 tasks, ${seconds} s of kills, pauses, store restarts and connection cuts`,
+    { skip, timeout: (seconds + 150) * 1_000 },
+    () => {
+      it('keeps every invariant: one runner, no stale write, no regression, convergence, no crash', async (t) => {
+        const progress: string[] = [];
+        const result = await runChaos({ backend, seconds, seed, log: (line) => progress.push(line) });
+        const report = markdown(result);
+        for (const line of report.split('\n')) t.diagnostic(line);
+        const failed = result.invariants.filter((row) => row.pass === false);
+        assert.deepEqual(
+          failed.map((row) => `${row.name}: ${row.value} (target ${row.target})`),
+          [],
+          `seed ${result.seed}:\n${report}\nprogress:\n${progress.join('\n')}`,
+        );
+      });
+    },
+  );
 }

@@ -46,7 +46,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const { backend, seconds, instances = 5, tasks = 10, interval = 200, leaseTtl = 1_000 } = options;
   const seed = options.seed ?? randomSeed();
   const started = Date.now();
-  const log = (message: string) => options.log?.(`[chaos ${backend} +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+  const log = (message: string) =>
+    options.log?.(`[chaos ${backend} +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
   const rng = new SeededRandom(seed);
   const [faultRng, bumpRng] = [rng.fork(1), rng.fork(2)];
   const tags = Array.from({ length: tasks }, (_, i) => `t${i}`);
@@ -56,19 +57,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   try {
     store = await startStore(backend, { redisPersistence: options.redisPersistence, tags });
     log(`seed ${seed}; ${store.description}`);
-    const env = { ...store.env, SYNC_NAME: CHAOS_NAMESPACE, SYNC_INTERVAL_MS: String(interval), SYNC_LEASE_TTL_MS: String(leaseTtl), DATA_DELAY_MS: '0' };
+    const env = {
+      ...store.env,
+      SYNC_NAME: CHAOS_NAMESPACE,
+      SYNC_INTERVAL_MS: String(interval),
+      SYNC_LEASE_TTL_MS: String(leaseTtl),
+      DATA_DELAY_MS: '0',
+    };
     const c = (cluster = new ChaosCluster(env, tags));
     const versions = new Map(tags.map((tag) => [tag, 1]));
     const serving = () => c.live().every((i) => tags.every((tag) => i.versions.get(tag) === versions.get(tag)));
     const settled = () => c.leaders().length === 1 && serving();
 
     await Promise.all(Array.from({ length: instances }, () => c.spawn()));
-    if (c.live().length < instances) throw new Error(`only ${c.live().length} of ${instances} instances started:\n${c.crashes.map((x) => x.tail).join('\n---\n')}`);
+    if (c.live().length < instances)
+      throw new Error(
+        `only ${c.live().length} of ${instances} instances started:\n${c.crashes.map((x) => x.tail).join('\n---\n')}`,
+      );
     const calls = new CallsLog(c.cluster.dir);
     monitor = new StoreMonitor(store, tags);
     monitor.start();
     await waitUntil(settled, 30_000, 'one leader and every instance at version 1');
-    log(`${instances} instances × ${tasks} tasks ready (interval ${interval} ms, lease TTL ${leaseTtl} ms); faults for ${seconds} s`);
+    log(
+      `${instances} instances × ${tasks} tasks ready (interval ${interval} ms, lease TTL ${leaseTtl} ms); faults for ${seconds} s`,
+    );
 
     // Fault phase: one fault at a time, 1–3 s apart; meanwhile random tasks get new versions.
     const injector = new FaultInjector({ cluster: c, store, calls, monitor, leaseTtl, instances });
@@ -94,8 +106,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     // Recovery: back to full strength, then one leader and every instance up to date.
     const quietAt = Date.now();
     for (let attempt = 0; attempt < 3 && c.live().length < instances; attempt++) await c.spawn();
-    const recoveryMs = await waitUntil(settled, 30_000, 'recovery').then(() => Date.now() - quietAt, () => undefined);
-    log(recoveryMs === undefined ? 'NOT recovered within 30 s after the last fault' : `recovered ${recoveryMs} ms after the last fault`);
+    const recoveryMs = await waitUntil(settled, 30_000, 'recovery').then(
+      () => Date.now() - quietAt,
+      () => undefined,
+    );
+    log(
+      recoveryMs === undefined
+        ? 'NOT recovered within 30 s after the last fault'
+        : `recovered ${recoveryMs} ms after the last fault`,
+    );
 
     // Convergence: a final version for every task, served by every instance within one interval + margin.
     for (const tag of tags) versions.set(tag, versions.get(tag)! + 1);
@@ -105,7 +124,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const convergence = await Promise.all(
       tags.map(async (tag) => {
         const final = versions.get(tag)!;
-        const times = c.live().map((i) => i.events.find((e) => e.type === 'change' && e.tag === tag && e.version === final)?.at);
+        const times = c
+          .live()
+          .map((i) => i.events.find((e) => e.type === 'change' && e.tag === tag && e.version === final)?.at);
         const ms = times.every((at) => at !== undefined) ? Math.max(...(times as number[])) - finalAt : undefined;
         return { tag, version: final, ms };
       }),
@@ -120,8 +141,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     calls.poll();
     log('done; checking invariants');
     return evaluate({
-      backend, seed, seconds, instances, tasks, interval, leaseTtl, store, cluster: c, calls, monitor, injector,
-      recoveryMs, convergence, convergenceTarget: interval + CONVERGENCE_MARGIN_MS,
+      backend,
+      seed,
+      seconds,
+      instances,
+      tasks,
+      interval,
+      leaseTtl,
+      store,
+      cluster: c,
+      calls,
+      monitor,
+      injector,
+      recoveryMs,
+      convergence,
+      convergenceTarget: interval + CONVERGENCE_MARGIN_MS,
     });
   } finally {
     await monitor?.stop();

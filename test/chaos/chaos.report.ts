@@ -8,7 +8,15 @@ import { overlappingCalls } from './calls.log.js';
 import type { ChaosCluster } from './chaos.cluster.js';
 import type { ChaosBackend, ChaosStore } from './chaos.store.js';
 import type { FaultInjector, FaultKind } from './fault.injector.js';
-import { leaseTimeline, medianMax, type OutOfLeaseCall, outOfLeaseCalls, regressions, type Takeover, takeovers } from './invariant.checks.js';
+import {
+  leaseTimeline,
+  medianMax,
+  type OutOfLeaseCall,
+  outOfLeaseCalls,
+  regressions,
+  type Takeover,
+  takeovers,
+} from './invariant.checks.js';
 import type { LeaseSample, StoreMonitor } from './store.monitor.js';
 
 /** One invariant: `pass` undefined for a figure that has no target (takeovers). */
@@ -64,12 +72,15 @@ const first = <T>(items: T[], show: (item: T) => string, n = 5) => items.slice(0
  */
 function leaseEpisodes(outside: OutOfLeaseCall[], samples: readonly LeaseSample[]): string[] {
   const episodes = new Map<string, OutOfLeaseCall[]>();
-  for (const call of outside) episodes.set(`${call.pid}/${call.fence}`, [...(episodes.get(`${call.pid}/${call.fence}`) ?? []), call]);
+  for (const call of outside)
+    episodes.set(`${call.pid}/${call.fence}`, [...(episodes.get(`${call.pid}/${call.fence}`) ?? []), call]);
   return [...episodes.values()].map((calls) => {
     const [a, z] = [calls[0], calls.at(-1)!];
     const seen = samples.find((s) => s.fence === a.fence)?.receivedAt;
-    return `outside the lease: pid ${a.pid} made ${calls.length} calls (${a.tag} ${a.action} … ${z.tag} ${z.action}) over ${z.at - a.at} ms, ` +
-      `from ${seen === undefined ? '?' : a.at - seen} ms after pid ${a.holder}'s lease (fence ${a.fence}) was first seen in the store`;
+    return (
+      `outside the lease: pid ${a.pid} made ${calls.length} calls (${a.tag} ${a.action} … ${z.tag} ${z.action}) over ${z.at - a.at} ms, ` +
+      `from ${seen === undefined ? '?' : a.at - seen} ms after pid ${a.holder}'s lease (fence ${a.fence}) was first seen in the store`
+    );
   });
 }
 
@@ -83,19 +94,27 @@ export function evaluate(r: ChaosRecord): ChaosResult {
   const crashes = [...r.cluster.crashes, ...r.cluster.uncaught()];
   const taken = takeovers(r.calls.calls, r.injector.disruptions);
   const timed = medianMax(taken.flatMap((t) => (t.ms === undefined ? [] : [t.ms])));
-  const convergence = r.convergence.map((c) => ({ ...c, converged: c.ms !== undefined && c.ms <= r.convergenceTarget }));
+  const convergence = r.convergence.map((c) => ({
+    ...c,
+    converged: c.ms !== undefined && c.ms <= r.convergenceTarget,
+  }));
   const converged = convergence.filter((c) => c.converged).length;
-  const zero = (name: string, count: number): InvariantRow => ({ name, value: String(count), target: '0', pass: count === 0 });
+  const zero = (name: string, count: number): InvariantRow => ({
+    name,
+    value: String(count),
+    target: '0',
+    pass: count === 0,
+  });
   const invariants: InvariantRow[] = [
     zero('at most one runner: overlapping source calls from two pids', overlaps.length),
     // Information, not an invariant: a process stopped between its lease check and its call makes
     // that one call when resumed, whatever the library does (check-then-act); the fence keeps its write out.
     {
-      name: 'calls while the store showed another pid\'s lease (same fence before and after)',
+      name: "calls while the store showed another pid's lease (same fence before and after)",
       value: String(outside.length),
       target: 'info',
     },
-    zero('no stale write: a task\'s stored fence went down (missing record = unknown)', stale.length),
+    zero("no stale write: a task's stored fence went down (missing record = unknown)", stale.length),
     zero('no regression: an instance installed an older version than it had served', regressed.length),
     {
       name: `convergence: every instance serves the final version within interval + 1 s (${r.convergenceTarget} ms)`,
@@ -111,18 +130,35 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     },
   ];
   const details = [
-    ...first(overlaps, ([a, b]) => `overlap: pid ${a.pid} ${a.tag} ${a.action} ${a.start}–${a.end} with pid ${b.pid} ${b.tag} ${b.action} ${b.start}–${b.end}`),
+    ...first(
+      overlaps,
+      ([a, b]) =>
+        `overlap: pid ${a.pid} ${a.tag} ${a.action} ${a.start}–${a.end} with pid ${b.pid} ${b.tag} ${b.action} ${b.start}–${b.end}`,
+    ),
     ...first(leaseEpisodes(outside, r.monitor.samples), (e) => e),
     ...first(stale, (s) => `stale write: ${s.tag} fence ${s.from} → ${s.to} at ${s.at}`),
     ...first(regressed, (g) => `regression: pid ${g.pid} ${g.tag} ${g.from} → ${g.to}`),
     ...first(crashes, (c) => `crash: pid ${c.pid} (${c.phase}) ${c.how}\n${c.tail}`),
-    ...convergence.filter((c) => !c.converged).map((c) => `not converged: ${c.tag} → ${c.version} (${c.ms === undefined ? 'not every instance serves it' : ms(c.ms)})`),
-    // Semantics 4 bounds a takeover by the lease TTL (+ one follower poll); slower ones are shown with the lease as the store had it.
+    ...convergence
+      .filter((c) => !c.converged)
+      .map(
+        (c) =>
+          `not converged: ${c.tag} → ${c.version} (${c.ms === undefined ? 'not every instance serves it' : ms(c.ms)})`,
+      ),
+    // Semantics 4 bounds a takeover by the lease TTL (+ one follower poll); slower ones are shown with the lease as the
+    // store had it.
     ...taken
       .filter((t) => t.ms !== undefined && t.ms > r.leaseTtl + r.interval)
-      .map((t) => `slow takeover after ${t.cause}: pid ${t.from} → ${t.to} in ${t.ms} ms; lease: ${leaseTimeline(r.monitor.samples, t.at - t.ms!, t.at)}`),
-    ...taken.filter((t) => t.cause === 'none').map((t) => `takeover without a fault: pid ${t.from} → ${t.to} at ${t.at}`),
-    ...(r.recoveryMs === undefined ? ['no recovery (one leader, every instance up to date) within 30 s after the faults'] : []),
+      .map(
+        (t) =>
+          `slow takeover after ${t.cause}: pid ${t.from} → ${t.to} in ${t.ms} ms; lease: ${leaseTimeline(r.monitor.samples, t.at - t.ms!, t.at)}`,
+      ),
+    ...taken
+      .filter((t) => t.cause === 'none')
+      .map((t) => `takeover without a fault: pid ${t.from} → ${t.to} at ${t.at}`),
+    ...(r.recoveryMs === undefined
+      ? ['no recovery (one leader, every instance up to date) within 30 s after the faults']
+      : []),
     ...r.injector.errors,
   ];
   return {
@@ -139,7 +175,7 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     details: [
       ...details,
       `faults skipped: ${r.injector.skipped}; SIGSTOPs undone at once (leader inside a callback): ${r.injector.abortedStops}; connections cut: ${r.injector.connectionsCut}`,
-      `store probes: ${r.monitor.probes} (${r.monitor.failedProbes} unanswered); source calls: ${r.calls.calls.length / 2 | 0}`,
+      `store probes: ${r.monitor.probes} (${r.monitor.failedProbes} unanswered); source calls: ${(r.calls.calls.length / 2) | 0}`,
     ],
     passed: invariants.every((row) => row.pass !== false),
   };
@@ -153,11 +189,18 @@ export function markdown(result: ChaosResult): string {
     '',
     `${result.store}; ${instances} instances × ${tasks} tasks, interval ${interval} ms, lease TTL ${leaseTtl} ms; ${result.seconds} s of faults; seed ${result.seed}`,
     '',
-    `Faults: ${Object.entries(result.faults).map(([kind, n]) => `${kind} ${n}`).join(', ')}; recovery after the last fault: ${result.recoveryMs === undefined ? 'none within 30 s' : ms(result.recoveryMs)}`,
+    `Faults: ${Object.entries(result.faults)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(
+        ', ',
+      )}; recovery after the last fault: ${result.recoveryMs === undefined ? 'none within 30 s' : ms(result.recoveryMs)}`,
     '',
     '| invariant | value | target | result |',
     '| --- | --- | --- | --- |',
-    ...result.invariants.map((row) => `| ${row.name} | ${row.value} | ${row.target} | ${row.pass === undefined ? 'info' : row.pass ? 'pass' : '**FAIL**'} |`),
+    ...result.invariants.map(
+      (row) =>
+        `| ${row.name} | ${row.value} | ${row.target} | ${row.pass === undefined ? 'info' : row.pass ? 'pass' : '**FAIL**'} |`,
+    ),
     '',
     '| takeovers after | count | median | max |',
     '| --- | --- | --- | --- |',
@@ -168,7 +211,11 @@ export function markdown(result: ChaosResult): string {
     const { median, max } = medianMax(of.flatMap((t) => (t.ms === undefined ? [] : [t.ms])));
     lines.push(`| ${cause} | ${of.length} | ${ms(median)} | ${ms(max)} |`);
   }
-  lines.push('', `Convergence per task: ${result.convergence.map((c) => `${c.tag} ${c.converged ? 'yes' : 'NO'} (${c.ms === undefined ? '—' : ms(c.ms)})`).join(', ')}`, '');
+  lines.push(
+    '',
+    `Convergence per task: ${result.convergence.map((c) => `${c.tag} ${c.converged ? 'yes' : 'NO'} (${c.ms === undefined ? '—' : ms(c.ms)})`).join(', ')}`,
+    '',
+  );
   for (const detail of result.details) lines.push(`- ${detail.replaceAll('\n', '\n    ')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -58,7 +58,9 @@ export async function storeSkip(backend: ChaosBackend): Promise<false | string> 
   }
   if (backend === 'postgres') {
     const { findPostgresBin } = await import('./postgres.server.js');
-    if (!findPostgresBin()) reason = 'no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin (apt-get install postgresql)';
+    if (!findPostgresBin())
+      reason =
+        'no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin (apt-get install postgresql)';
   }
   if (!reason) return false;
   const message = `the ${backend} chaos run starts its own server, but ${reason}`;
@@ -68,7 +70,10 @@ export async function storeSkip(backend: ChaosBackend): Promise<false | string> 
 }
 
 /** Starts the backend's own server. */
-export async function startStore(backend: ChaosBackend, options: { redisPersistence?: 'aof' | 'none'; tags: string[] }): Promise<ChaosStore> {
+export async function startStore(
+  backend: ChaosBackend,
+  options: { redisPersistence?: 'aof' | 'none'; tags: string[] },
+): Promise<ChaosStore> {
   if (backend === 'redis') {
     const { ChaosRedisServer } = await import('./redis.server.js');
     return ChaosRedisServer.start(options.tags, options.redisPersistence ?? 'aof');
@@ -77,5 +82,7 @@ export async function startStore(backend: ChaosBackend, options: { redisPersiste
   return ChaosPostgresServer.start();
 }
 
-/** Namespace (SYNC_NAME), Redis key prefix and PostgreSQL schema of every chaos run: each run has a server of its own. */
+/**
+ * Namespace (SYNC_NAME), Redis key prefix and PostgreSQL schema of every chaos run: each run has a server of its own.
+ */
 export const CHAOS_NAMESPACE = 'chaos';

@@ -57,10 +57,13 @@ export class FaultInjector {
   async inject(kind: FaultKind, rng: SeededRandom): Promise<string> {
     try {
       const done =
-        kind === 'kill' ? await this.kill(rng)
-        : kind === 'stop-leader' ? await this.stopLeader(rng)
-        : kind === 'restart-store' ? await this.restart()
-        : await this.cut();
+        kind === 'kill'
+          ? await this.kill(rng)
+          : kind === 'stop-leader'
+            ? await this.stopLeader(rng)
+            : kind === 'restart-store'
+              ? await this.restart()
+              : await this.cut();
       if (done.startsWith('skipped')) this.skipped++;
       else this.counts[kind]++;
       return `${kind}: ${done}`;

@@ -85,14 +85,22 @@ export function takeovers(calls: readonly SourceCall[], disruptions: readonly Di
     if (call.phase !== 'start' || call.pid === runner) continue;
     if (runner !== undefined) {
       const cause = [...disruptions].reverse().find((d) => d.at <= call.at && call.at - d.at <= 10_000);
-      found.push({ from: runner, to: call.pid, at: call.at, cause: cause?.kind ?? 'none', ms: cause && call.at - cause.at });
+      found.push({
+        from: runner,
+        to: call.pid,
+        at: call.at,
+        cause: cause?.kind ?? 'none',
+        ms: cause && call.at - cause.at,
+      });
     }
     runner = call.pid;
   }
   return found;
 }
 
-/** The lease readings between `from` and `to`, one entry per change: `+ms fence/pid` or `+ms none` (relative to `from`). */
+/**
+ * The lease readings between `from` and `to`, one entry per change: `+ms fence/pid` or `+ms none` (relative to `from`).
+ */
 export function leaseTimeline(samples: readonly LeaseSample[], from: number, to: number): string {
   const parts: string[] = [];
   let last = '';

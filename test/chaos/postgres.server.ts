@@ -21,8 +21,14 @@ const isRoot = process.getuid?.() === 0;
 /** The directory of initdb and pg_ctl (the newest /usr/lib/postgresql/N/bin), or undefined. */
 export function findPostgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  const dir = versions.map((v) => join(root, v, 'bin')).find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  const dir = versions
+    .map((v) => join(root, v, 'bin'))
+    .find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
   if (!dir || (isRoot && spawnSync('id', ['-u', 'postgres']).status !== 0)) return undefined;
   return dir;
 }
@@ -53,12 +59,21 @@ export class ChaosPostgresServer implements ChaosStore {
     this.env = { SYNC_POSTGRES_URL: `postgres://postgres@127.0.0.1:${port}/postgres`, SYNC_PG_SCHEMA: CHAOS_NAMESPACE };
     // Its own application_name, so the connection cuts (which target the library's) leave it alone.
     this.admin = new pg.Pool({
-      host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 2,
-      application_name: 'vsync-chaos-monitor', connectionTimeoutMillis: 1_000, query_timeout: 2_000, idleTimeoutMillis: 1_000,
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      database: 'postgres',
+      max: 2,
+      application_name: 'vsync-chaos-monitor',
+      connectionTimeoutMillis: 1_000,
+      query_timeout: 2_000,
+      idleTimeoutMillis: 1_000,
     });
     this.admin.on('error', () => undefined); // idle clients die at each restart; the pool drops them
     this.unregister = onExit(() => {
-      spawnSync(...asPostgres(this.bin, 'pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w']), { stdio: 'ignore' });
+      spawnSync(...asPostgres(this.bin, 'pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w']), {
+        stdio: 'ignore',
+      });
       rmSync(this.dir, { recursive: true, force: true });
     });
   }
@@ -76,7 +91,20 @@ export class ChaosPostgresServer implements ChaosStore {
       for (const path of [dir, join(dir, 'socket')]) chownSync(path, uid, gid);
     }
     const server = new ChaosPostgresServer(port, dir, bin);
-    await run(...asPostgres(bin, 'initdb', ['-D', server.data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions']));
+    await run(
+      ...asPostgres(bin, 'initdb', [
+        '-D',
+        server.data,
+        '-U',
+        'postgres',
+        '-A',
+        'trust',
+        '-E',
+        'UTF8',
+        '--no-sync',
+        '--no-instructions',
+      ]),
+    );
     await server.launch();
     return server;
   }
@@ -115,17 +143,36 @@ export class ChaosPostgresServer implements ChaosStore {
 
   async dispose(): Promise<void> {
     await this.admin.end().catch(() => undefined);
-    await run(...asPostgres(this.bin, 'pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w'])).catch(() => undefined);
+    await run(...asPostgres(this.bin, 'pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w'])).catch(
+      () => undefined,
+    );
     rmSync(this.dir, { recursive: true, force: true });
     this.unregister();
   }
 
   private async launch(): Promise<void> {
     const options = [
-      `-p ${this.port}`, '-c listen_addresses=127.0.0.1', `-c unix_socket_directories=${join(this.dir, 'socket')}`,
+      `-p ${this.port}`,
+      '-c listen_addresses=127.0.0.1',
+      `-c unix_socket_directories=${join(this.dir, 'socket')}`,
       // Durability against an OS crash is not what is tested; a process crash keeps the WAL either way.
-      '-c fsync=off', '-c full_page_writes=off', '-c max_connections=300',
+      '-c fsync=off',
+      '-c full_page_writes=off',
+      '-c max_connections=300',
     ].join(' ');
-    await run(...asPostgres(this.bin, 'pg_ctl', ['start', '-D', this.data, '-l', join(this.dir, 'server.log'), '-w', '-t', '60', '-o', options]));
+    await run(
+      ...asPostgres(this.bin, 'pg_ctl', [
+        'start',
+        '-D',
+        this.data,
+        '-l',
+        join(this.dir, 'server.log'),
+        '-w',
+        '-t',
+        '60',
+        '-o',
+        options,
+      ]),
+    );
   }
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { RedisNamespaceKeys } from '../../lib/redis/redis-keys.js';
+import { RedisNamespaceKeys } from '../../lib/backends/redis/redis-keys.js';
 import { onExit, signal } from './chaos.cleanup.js';
 import { CHAOS_NAMESPACE, type ChaosStore, freePort, holderPid, type StoreProbe } from './chaos.store.js';
 
@@ -38,11 +38,20 @@ export class ChaosRedisServer implements ChaosStore {
   ) {
     this.persistent = persistence === 'aof';
     this.description = `own redis-server on 127.0.0.1:${port}, ${
-      this.persistent ? 'appendonly yes + appendfsync always (a crash keeps every acknowledged write)' : 'no persistence (a crash empties the store)'
+      this.persistent
+        ? 'appendonly yes + appendfsync always (a crash keeps every acknowledged write)'
+        : 'no persistence (a crash empties the store)'
     }`;
     this.env = { SYNC_REDIS_URL: `redis://127.0.0.1:${port}`, SYNC_KEY_PREFIX: CHAOS_NAMESPACE };
     // No offline queue: a probe while the server is down fails at once instead of landing later.
-    this.admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+    this.admin = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 50,
+    });
     this.admin.on('error', () => undefined);
     this.unregister = onExit(() => {
       signal(this.process?.pid, 'SIGKILL');
@@ -54,7 +63,8 @@ export class ChaosRedisServer implements ChaosStore {
   static async start(tags: string[], persistence: 'aof' | 'none'): Promise<ChaosRedisServer> {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'vsync-chaos-redis-'));
-    const durability = persistence === 'aof' ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    const durability =
+      persistence === 'aof' ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...durability];
     const server = new ChaosRedisServer(port, dir, args, persistence, tags);
     await server.launch();
@@ -87,7 +97,12 @@ export class ChaosRedisServer implements ChaosStore {
     const lease = replies[0][1] as string | null;
     if (lease === null) return { sentAt, receivedAt, fences };
     const split = lease.indexOf(':');
-    return { sentAt, receivedAt, fences, lease: { fence: Number(lease.slice(0, split)), pid: holderPid(lease.slice(split + 1)) } };
+    return {
+      sentAt,
+      receivedAt,
+      fences,
+      lease: { fence: Number(lease.slice(0, split)), pid: holderPid(lease.slice(split + 1)) },
+    };
   }
 
   async dispose(): Promise<void> {
@@ -113,7 +128,13 @@ export class ChaosRedisServer implements ChaosStore {
     while (Date.now() < deadline) {
       if (this.admin.status === 'wait' || this.admin.status === 'end') this.admin.connect().catch(() => undefined);
       // A data command (unlike PING) fails while the AOF loads, so "answers" means "serves data".
-      if (await this.admin.exists(this.keys.lease).then(() => true, () => false)) return;
+      if (
+        await this.admin.exists(this.keys.lease).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
       await sleep(20);
     }
     throw new Error(`redis-server on 127.0.0.1:${this.port} did not answer within 10 s`);

@@ -12,7 +12,8 @@ import { runChaos } from './chaos.engine.js';
 import { markdown } from './chaos.report.js';
 import { type ChaosBackend, storeSkip } from './chaos.store.js';
 
-const USAGE = 'usage: node build/test/chaos/run.js --backend redis|postgres --seconds N [--seed S] [--redis-persistence aof|none] [--instances N] [--tasks N]';
+const USAGE =
+  'usage: node build/test/chaos/run.js --backend redis|postgres --seconds N [--seed S] [--redis-persistence aof|none] [--instances N] [--tasks N]';
 
 const { values } = parseArgs({
   options: {
@@ -42,7 +43,12 @@ if (bad) {
 if (await storeSkip(backend)) process.exit(1);
 
 const result = await runChaos({
-  backend, seconds, seed, instances, tasks, redisPersistence: persistence,
+  backend,
+  seconds,
+  seed,
+  instances,
+  tasks,
+  redisPersistence: persistence,
   log: (line) => process.stderr.write(`${line}\n`),
 });
 process.stdout.write(markdown(result));

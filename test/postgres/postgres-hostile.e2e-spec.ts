@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { SyncService } from '../../lib/index.js';
-import { PostgresSyncLock, PostgresSyncStore } from '../../lib/postgres/index.js';
+import { PostgresSyncLock, PostgresSyncStore } from '../../lib/backends/postgres/index.js';
 import { createSyncApp, waitFor, type SyncTestApp } from '../support/sync-app.js';
 import { POSTGRES_URL, postgresSkip } from '../support/services.js';
 import { taskFor, VersionedSource } from '../support/task-classes.js';
@@ -31,7 +31,12 @@ describe('PostgreSQL: hostile rows and credentials', { skip, timeout: 30_000 }, 
     for (let i = 0; i < 2; i++) {
       const options = { connectionString: url, schema };
       const store = new PostgresSyncStore({ ...options, serializer });
-      apps.push(await createSyncApp({ interval: 50, leaseTtl: 1_000, name: 'hostile', store, lock: new PostgresSyncLock(options) }, [taskFor('t', source)]));
+      apps.push(
+        await createSyncApp(
+          { interval: 50, leaseTtl: 1_000, name: 'hostile', store, lock: new PostgresSyncLock(options) },
+          [taskFor('t', source)],
+        ),
+      );
     }
     services = apps.map(({ app }) => app.get(SyncService));
     await Promise.all(services.map((s) => s.whenReady(undefined, { timeout: 5_000 })));
@@ -61,8 +66,15 @@ describe('PostgreSQL: hostile rows and credentials', { skip, timeout: 30_000 }, 
   it('a foreign fence far above any real one: writes refused and logged, data kept, recovery once it is gone', async () => {
     await admin.query(`UPDATE ${table()} SET fence = 9000000000000000 WHERE tag = 't'`);
     source.version = 3;
-    await waitFor(() => apps.some((a) => a.logs.find('warn', 'refused a write with fence').length > 0), 3_000, 'the refusal logged');
-    assert.ok(services.every((s) => s.getVersion('t') === 2), 'nobody serves data it could not store');
+    await waitFor(
+      () => apps.some((a) => a.logs.find('warn', 'refused a write with fence').length > 0),
+      3_000,
+      'the refusal logged',
+    );
+    assert.ok(
+      services.every((s) => s.getVersion('t') === 2),
+      'nobody serves data it could not store',
+    );
     await admin.query(`DELETE FROM ${table()} WHERE tag = 't'`);
     await waitFor(() => services.every((s) => s.getVersion('t') === 3), 5_000, 'recovery');
   });
@@ -75,7 +87,10 @@ describe('PostgreSQL: hostile rows and credentials', { skip, timeout: 30_000 }, 
       );
       await new Promise((r) => setTimeout(r, 150));
     }
-    const seen = [JSON.stringify(services.map((s) => s.status())), ...apps.flatMap(({ logs }) => logs.lines.map((l) => l.message))].join('\n');
+    const seen = [
+      JSON.stringify(services.map((s) => s.status())),
+      ...apps.flatMap(({ logs }) => logs.lines.map((l) => l.message)),
+    ].join('\n');
     assert.match(seen, /postgres:\*\*\*@127\.0\.0\.1/, 'the errors name the server, password redacted');
     assert.ok(!seen.includes(password), 'the password leaked');
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PostgresSyncLock, PostgresSyncStore } from '../../lib/postgres/index.js';
+import { PostgresSyncLock, PostgresSyncStore } from '../../lib/backends/postgres/index.js';
 import { describeIsolation } from '../support/isolation.scenarios.js';
 import { POSTGRES_URL, postgresSkip } from '../support/services.js';
 import { dropSchema } from './postgres-test.helper.js';
@@ -10,7 +10,10 @@ const schema = `Iso_${randomBytes(4).toString('hex')}`;
 const options = { connectionString: POSTGRES_URL, schema };
 
 describeIsolation('PostgreSQL, schema and tables named like keywords', {
-  backend: () => ({ store: new PostgresSyncStore({ ...options, table: 'select' }), lock: new PostgresSyncLock({ ...options, table: 'order' }) }),
+  backend: () => ({
+    store: new PostgresSyncStore({ ...options, table: 'select' }),
+    lock: new PostgresSyncLock({ ...options, table: 'order' }),
+  }),
   skip,
   cleanup: () => dropSchema(schema),
 });

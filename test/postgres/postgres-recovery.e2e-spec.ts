@@ -4,14 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { SyncHealthIndicator, SyncService, type SyncSnapshot } from '../../lib/index.js';
-import { PostgresSyncLock, PostgresSyncStore } from '../../lib/postgres/index.js';
+import { PostgresSyncLock, PostgresSyncStore } from '../../lib/backends/postgres/index.js';
 import { createSyncApp, waitFor, type SyncTestApp } from '../support/sync-app.js';
 import { postgresSkip, POSTGRES_URL } from '../support/services.js';
 import { taskFor, VersionedSource } from '../support/task-classes.js';
 
 const skip = await postgresSkip();
 
-describe('PostgreSQL: pg_terminate_backend on the module\'s connections mid-run', { skip, timeout: 60_000 }, () => {
+describe("PostgreSQL: pg_terminate_backend on the module's connections mid-run", { skip, timeout: 60_000 }, () => {
   const schema = `vsync_kill_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   const apps: SyncTestApp[] = [];
@@ -38,7 +38,12 @@ describe('PostgreSQL: pg_terminate_backend on the module\'s connections mid-run'
       const options = { connectionString: POSTGRES_URL, schema };
       apps.push(
         await createSyncApp(
-          { interval: 100, leaseTtl: 1_000, store: new PostgresSyncStore(options), lock: new PostgresSyncLock(options) },
+          {
+            interval: 100,
+            leaseTtl: 1_000,
+            store: new PostgresSyncStore(options),
+            lock: new PostgresSyncLock(options),
+          },
           [taskFor('t', source)],
         ),
       );
@@ -59,7 +64,11 @@ describe('PostgreSQL: pg_terminate_backend on the module\'s connections mid-run'
     t.diagnostic(`terminated ${killed} backend connections over 4 rounds`);
     assert.ok(killed >= 8, `only ${killed} connections terminated`);
     await waitFor(() => services.filter((s) => s.isLeader()).length === 1, 5_000, 'one leader');
-    for (const versions of seen) assert.deepEqual(versions.filter((v) => v !== undefined), [1, 2, 3, 4, 5]);
+    for (const versions of seen)
+      assert.deepEqual(
+        versions.filter((v) => v !== undefined),
+        [1, 2, 3, 4, 5],
+      );
     const health = await apps[0].app.get(SyncHealthIndicator).isHealthy();
     assert.equal(health.sync.status, 'up', JSON.stringify(health));
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { PostgresSyncLock } from '../../lib/postgres/index.js';
+import { PostgresSyncLock } from '../../lib/backends/postgres/index.js';
 import { POSTGRES_URL, postgresSkip } from '../support/services.js';
 import { backendsNamed, eventually, usePostgres } from './postgres-test.helper.js';
 
@@ -18,7 +18,10 @@ describe('PostgresSyncLock', { skip }, () => {
     assert.ok(lease);
     const current = await lock.current(name);
     assert.equal(current?.holder, 'a');
-    assert.ok(current?.ttlLeft !== undefined && current.ttlLeft > 4_000 && current.ttlLeft <= 5_000, `ttlLeft ${current?.ttlLeft}`);
+    assert.ok(
+      current?.ttlLeft !== undefined && current.ttlLeft > 4_000 && current.ttlLeft <= 5_000,
+      `ttlLeft ${current?.ttlLeft}`,
+    );
     const { rows } = await db.pool.query(
       `SELECT expires_at > clock_timestamp() + interval '4 seconds' AS later FROM "${db.schema}".sync_leases WHERE name = $1`,
       [name],
@@ -42,10 +45,10 @@ describe('PostgresSyncLock', { skip }, () => {
   it('uses its own table name, quoted, and shows its DDL', async () => {
     const lock = new PostgresSyncLock({ pool: db.pool, schema: db.schema, table: 'Leader_Leases' });
     assert.ok(await lock.acquire(key(), 'a', 1_000));
-    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [
-      db.schema,
-      'Leader_Leases',
-    ]);
+    const { rows } = await db.pool.query(
+      'SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename = $2',
+      [db.schema, 'Leader_Leases'],
+    );
     assert.equal(rows[0].n, 1);
     assert.match(PostgresSyncLock.schemaSql({ schema: 'app' }), /CREATE TABLE IF NOT EXISTS "app"\."sync_leases"/);
     await lock.close();
@@ -63,6 +66,10 @@ describe('PostgresSyncLock', { skip }, () => {
     await owned.connect();
     assert.ok((await backendsNamed(db.pool, `nestjs-version-sync:${schema}`)).length > 0);
     await owned.close();
-    await eventually(async () => (await backendsNamed(db.pool, `nestjs-version-sync:${schema}`)).length === 0, 3_000, 'pool ended');
+    await eventually(
+      async () => (await backendsNamed(db.pool, `nestjs-version-sync:${schema}`)).length === 0,
+      3_000,
+      'pool ended',
+    );
   });
 });

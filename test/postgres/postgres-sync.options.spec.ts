@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PostgresSyncLock, PostgresSyncStore } from '../../lib/postgres/index.js';
+import { PostgresSyncLock, PostgresSyncStore } from '../../lib/backends/postgres/index.js';
 import { InvalidSyncOptionsError, SyncConnectionError } from '../../lib/sync.errors.js';
-import { describeValue } from '../../lib/utils/describe-value.util.js';
+import { describeValue } from '../../lib/backend/describe-value.util.js';
 import { POSTGRES_URL, postgresSkip } from '../support/services.js';
 
 const skip = await postgresSkip();
@@ -43,7 +43,11 @@ describe('PostgreSQL backends: bad input', { skip }, () => {
         const names = ['a"; DROP TABLE x; --', 'has space', '', 'x'.repeat(64), '1starts_with_digit', 42];
         for (const value of names) {
           assertInvalid(() => create({ connectionString: POSTGRES_URL, schema: value as string }), 'schema', value);
-          assertInvalid(() => create({ connectionString: POSTGRES_URL, table: value as string } as Options), 'table', value);
+          assertInvalid(
+            () => create({ connectionString: POSTGRES_URL, table: value as string } as Options),
+            'table',
+            value,
+          );
         }
       });
 
@@ -54,10 +58,17 @@ describe('PostgreSQL backends: bad input', { skip }, () => {
         assertInvalid(() => create({ connectionString: '' }), 'connectionString', '');
         assert.throws(
           () => create({ pool: {} as never, connectionString: 'postgres://u:hunter2@h/db' }),
-          (e: Error) => e instanceof InvalidSyncOptionsError && !e.message.includes('hunter2') && e.message.includes('postgres://u:***@h/db'),
+          (e: Error) =>
+            e instanceof InvalidSyncOptionsError &&
+            !e.message.includes('hunter2') &&
+            e.message.includes('postgres://u:***@h/db'),
         );
         assertInvalid(() => create({ connectionString: POSTGRES_URL, queryTimeout: -1 }), 'queryTimeout', -1);
-        assertInvalid(() => create({ connectionString: POSTGRES_URL, connectTimeout: Number.NaN }), 'connectTimeout', Number.NaN);
+        assertInvalid(
+          () => create({ connectionString: POSTGRES_URL, connectTimeout: Number.NaN }),
+          'connectTimeout',
+          Number.NaN,
+        );
       });
 
       it('rejects an unreachable database on connect() within seconds, naming the redacted URL', async () => {
@@ -89,9 +100,13 @@ describe('PostgreSQL backends: bad input', { skip }, () => {
   }
 
   it('rejects a serializer without encode/decode', () => {
-    assertInvalid(() => new PostgresSyncStore({ connectionString: POSTGRES_URL, serializer: { encode: JSON.stringify } as never }), 'serializer', {
-      encode: JSON.stringify,
-    });
+    assertInvalid(
+      () => new PostgresSyncStore({ connectionString: POSTGRES_URL, serializer: { encode: JSON.stringify } as never }),
+      'serializer',
+      {
+        encode: JSON.stringify,
+      },
+    );
   });
 
   it('quotes every name it is given, so a valid but unusual name is safe', () => {

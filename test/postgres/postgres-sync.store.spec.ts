@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { PostgresSyncStore } from '../../lib/postgres/index.js';
-import type { SyncRecord } from '../../lib/stores/sync-store.interface.js';
+import { PostgresSyncStore } from '../../lib/backends/postgres/index.js';
+import type { SyncRecord } from '../../lib/backend/sync-store.interface.js';
 import { SyncConnectionError } from '../../lib/sync.errors.js';
 import { POSTGRES_URL, postgresSkip } from '../support/services.js';
 import { backendsNamed, collect, eventually, usePostgres } from './postgres-test.helper.js';
@@ -29,7 +29,11 @@ describe('PostgresSyncStore', { skip }, () => {
   it('keeps each version type and round-trips nested JSON', async () => {
     const store = open();
     const space = ns();
-    const data = { a: [1, 2.5, -3e-7, 'x', null, true, { deep: { deeper: [[{ z: 'é😀' }]] } }], nul: 'a\u0000b', empty: {} };
+    const data = {
+      a: [1, 2.5, -3e-7, 'x', null, true, { deep: { deeper: [[{ z: 'é😀' }]] } }],
+      nul: 'a\u0000b',
+      empty: {},
+    };
     const versions: SyncRecord['version'][] = [0, -1, 1.5, 2 ** 53 - 1, '', '0', '007', 'v"\'\\'];
     for (const [i, version] of versions.entries()) await store.write(space, record(`t${i}`, version, 1, data));
     for (const [i, version] of versions.entries()) {
@@ -43,7 +47,10 @@ describe('PostgresSyncStore', { skip }, () => {
   });
 
   it('stores data as readable jsonb by default, and as bytea with a custom serializer', async () => {
-    const serializer = { encode: (d: unknown) => gzipSync(JSON.stringify(d)), decode: (raw: Buffer) => JSON.parse(gunzipSync(raw).toString()) };
+    const serializer = {
+      encode: (d: unknown) => gzipSync(JSON.stringify(d)),
+      decode: (raw: Buffer) => JSON.parse(gunzipSync(raw).toString()),
+    };
     const binary = open({ serializer });
     const space = ns();
     const data = { list: Array.from({ length: 50 }, (_, i) => ({ i, name: `item ${i}` })) };
@@ -63,11 +70,17 @@ describe('PostgresSyncStore', { skip }, () => {
     const store = open();
     const space = ns();
     const fences = Array.from({ length: 40 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
-    const results = await Promise.all(fences.map(async (fence) => ({ fence, result: await store.write(space, record('t', fence, fence)) })));
-    const accepted = results.flatMap(({ fence, result }) => (result.accepted ? [{ fence, revision: result.revision }] : []));
+    const results = await Promise.all(
+      fences.map(async (fence) => ({ fence, result: await store.write(space, record('t', fence, fence)) })),
+    );
+    const accepted = results.flatMap(({ fence, result }) =>
+      result.accepted ? [{ fence, revision: result.revision }] : [],
+    );
     accepted.sort((a, b) => a.revision - b.revision);
-    for (let i = 1; i < accepted.length; i++) assert.ok(accepted[i].fence >= accepted[i - 1].fence, JSON.stringify(accepted));
-    for (const { fence, result } of results) if (!result.accepted) assert.ok(result.fence > fence, `refused ${fence} with ${result.fence}`);
+    for (let i = 1; i < accepted.length; i++)
+      assert.ok(accepted[i].fence >= accepted[i - 1].fence, JSON.stringify(accepted));
+    for (const { fence, result } of results)
+      if (!result.accepted) assert.ok(result.fence > fence, `refused ${fence} with ${result.fence}`);
     const stored = await store.read(space, 't');
     assert.equal(stored?.fence, 40);
     assert.equal(stored?.version, 40);
@@ -116,7 +129,8 @@ describe('PostgresSyncStore', { skip }, () => {
     const laterSpace = ns();
     const later = await collect(store, laterSpace);
     await eventually(
-      async () => (await backendsNamed(db.pool, name)).find((b) => b.pid !== listener.pid && b.query.startsWith('LISTEN')),
+      async () =>
+        (await backendsNamed(db.pool, name)).find((b) => b.pid !== listener.pid && b.query.startsWith('LISTEN')),
       10_000,
       'a new LISTEN connection',
     );
@@ -178,7 +192,15 @@ describe('PostgresSyncStore', { skip }, () => {
     await collect(owned, ns());
     assert.ok((await backendsNamed(db.pool, `nestjs-version-sync:${schema}`)).length > 0);
     await owned.close();
-    await eventually(async () => (await backendsNamed(db.pool, `nestjs-version-sync:${schema}`)).length === 0, 3_000, 'pool ended');
-    await eventually(async () => (await backendsNamed(db.pool, `nestjs-version-sync:listen:${schema}`)).length === 0, 3_000, 'LISTEN closed');
+    await eventually(
+      async () => (await backendsNamed(db.pool, `nestjs-version-sync:${schema}`)).length === 0,
+      3_000,
+      'pool ended',
+    );
+    await eventually(
+      async () => (await backendsNamed(db.pool, `nestjs-version-sync:listen:${schema}`)).length === 0,
+      3_000,
+      'LISTEN closed',
+    );
   });
 });

@@ -3,7 +3,7 @@ import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Pool } from 'pg';
-import type { SyncStore, SyncStoreEvent } from '../../lib/stores/sync-store.interface.js';
+import type { SyncStore, SyncStoreEvent } from '../../lib/backend/sync-store.interface.js';
 import { POSTGRES_URL } from '../support/services.js';
 
 /** A schema of its own for one spec file, and a pool to the test database. */
@@ -39,7 +39,11 @@ export function usePostgres(): PostgresTestContext {
 }
 
 /** Polls `probe` until it returns a truthy value, or throws after `ms`. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, ms = 5_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  ms = 5_000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const value = await probe();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
-import { RedisSyncLock, RedisSyncStore } from '../../lib/redis/index.js';
+import { RedisSyncLock, RedisSyncStore } from '../../lib/backends/redis/index.js';
 import { describeSyncLockContract, describeSyncStoreContract } from '../../lib/testing/index.js';
 import { describeMultiProcess } from '../support/multi-process.scenarios.js';
 import { redisSkip } from '../support/services.js';
@@ -18,7 +18,10 @@ describe('Redis backend on a three-master Redis Cluster', { skip }, () => {
   const started = () => (servers ??= RedisClusterServers.start(3));
   const cluster = async () => {
     const { nodes } = await started();
-    const client = new Cluster(nodes.map(({ port }) => ({ host: '127.0.0.1', port })), { lazyConnect: true });
+    const client = new Cluster(
+      nodes.map(({ port }) => ({ host: '127.0.0.1', port })),
+      { lazyConnect: true },
+    );
     clients.push(client);
     return client;
   };
@@ -28,8 +31,14 @@ describe('Redis backend on a three-master Redis Cluster', { skip }, () => {
     await (await servers)?.dispose();
   });
 
-  describeSyncStoreContract('RedisSyncStore (Cluster client)', async () => new RedisSyncStore({ client: await cluster(), keyPrefix }));
-  describeSyncLockContract('RedisSyncLock (Cluster client)', async () => new RedisSyncLock({ client: await cluster(), keyPrefix }));
+  describeSyncStoreContract(
+    'RedisSyncStore (Cluster client)',
+    async () => new RedisSyncStore({ client: await cluster(), keyPrefix }),
+  );
+  describeSyncLockContract(
+    'RedisSyncLock (Cluster client)',
+    async () => new RedisSyncLock({ client: await cluster(), keyPrefix }),
+  );
 
   describe('key layout', () => {
     let client: Cluster;
@@ -46,7 +55,14 @@ describe('Redis backend on a three-master Redis Cluster', { skip }, () => {
         const lease = await lock.acquire(ns, 'h', 10_000);
         assert.ok(lease);
         for (const tag of ['a', 'b:c', '{x}', 'd}e']) {
-          const written = await store.write(ns, { tag, version: 1, data: { tag }, modifiedAt: 1, checkedAt: 1, fence: lease.fence });
+          const written = await store.write(ns, {
+            tag,
+            version: 1,
+            data: { tag },
+            modifiedAt: 1,
+            checkedAt: 1,
+            fence: lease.fence,
+          });
           assert.equal(written.accepted, true);
         }
         assert.equal(await store.touch(ns, 'a', 1, 2, lease.fence), 'touched');

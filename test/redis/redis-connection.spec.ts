@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { RedisSyncLock, RedisSyncStore } from '../../lib/redis/index.js';
+import { RedisSyncLock, RedisSyncStore } from '../../lib/backends/redis/index.js';
 import { InvalidSyncOptionsError, SyncConnectionError } from '../../lib/sync.errors.js';
 import { REDIS_URL, redisSkip } from '../support/services.js';
 import { RedisServer, redisServerSkip } from './redis-test.util.js';
@@ -23,7 +23,9 @@ function invalidOption(option: string, shown: string) {
 async function connections(admin: Redis, expected: number): Promise<number> {
   let count = 0;
   for (let i = 0; i < 40; i++) {
-    count = String(await admin.client('LIST')).trim().split('\n').length;
+    count = String(await admin.client('LIST'))
+      .trim()
+      .split('\n').length;
     if (count === expected) break;
     await sleep(50);
   }
@@ -57,12 +59,15 @@ describe('Redis backend: options and connections', { skip }, () => {
 
       it('refuses a URL that is not redis:// or rediss://, without printing its password', () => {
         const check = invalidOption('url', "'http://user:***@example.com/'");
-        assert.throws(() => create({ url: 'http://user:hunter2@example.com/' }), (error: unknown) => {
-          check(error);
-          assert.ok(!(error as Error).message.includes('hunter2'));
-          assert.ok(!JSON.stringify((error as InvalidSyncOptionsError).value).includes('hunter2'));
-          return true;
-        });
+        assert.throws(
+          () => create({ url: 'http://user:hunter2@example.com/' }),
+          (error: unknown) => {
+            check(error);
+            assert.ok(!(error as Error).message.includes('hunter2'));
+            assert.ok(!JSON.stringify((error as InvalidSyncOptionsError).value).includes('hunter2'));
+            return true;
+          },
+        );
         assert.throws(() => create({ url: 'localhost:6379' }), invalidOption('url', "'localhost:6379'"));
       });
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { RedisSyncLock, RedisSyncStore } from '../../lib/redis/index.js';
-import type { SyncLock } from '../../lib/locks/sync-lock.interface.js';
-import type { SyncStore, SyncStoreEvent } from '../../lib/stores/sync-store.interface.js';
+import { RedisSyncLock, RedisSyncStore } from '../../lib/backends/redis/index.js';
+import type { SyncLock } from '../../lib/backend/sync-lock.interface.js';
+import type { SyncStore, SyncStoreEvent } from '../../lib/backend/sync-store.interface.js';
 import { SyncConnectionError } from '../../lib/sync.errors.js';
 import { redisSkip } from '../support/services.js';
 import { RedisServer, redisServerSkip } from './redis-test.util.js';
@@ -32,7 +32,12 @@ function calls(store: SyncStore, lock: SyncLock): [string, () => Promise<unknown
 }
 
 /** Publishes `refresh` events until `store`'s subscription on `ns` receives one (ioredis resubscribed). */
-async function receivesAgain(store: SyncStore, publisher: SyncStore, ns: string, seen: SyncStoreEvent[]): Promise<boolean> {
+async function receivesAgain(
+  store: SyncStore,
+  publisher: SyncStore,
+  ns: string,
+  seen: SyncStoreEvent[],
+): Promise<boolean> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     await publisher.publish(ns, { type: 'refresh', tag: 't', id: 'after-restart' }).catch(() => undefined);
@@ -54,17 +59,29 @@ describe('Redis backend while Redis is down', { skip }, () => {
 
   // A client passed in keeps ioredis' offline queue: a call that timed out may still run once Redis is back.
   const setups: [string, boolean, () => { store: SyncStore; lock: SyncLock; done: () => Promise<void> }][] = [
-    ['created from a url', false, () => {
-      const store = new RedisSyncStore({ url: server.url, timeout: TIMEOUT });
-      const lock = new RedisSyncLock({ url: server.url, timeout: TIMEOUT });
-      return { store, lock, done: async () => void (await Promise.all([store.close(), lock.close()])) };
-    }],
-    ['with a client passed in (default ioredis options)', true, () => {
-      const client = new Redis(server.url);
-      const store = new RedisSyncStore({ client, timeout: TIMEOUT });
-      const lock = new RedisSyncLock({ client, timeout: TIMEOUT });
-      return { store, lock, done: async () => void (await Promise.all([store.close(), lock.close()]), client.disconnect()) };
-    }],
+    [
+      'created from a url',
+      false,
+      () => {
+        const store = new RedisSyncStore({ url: server.url, timeout: TIMEOUT });
+        const lock = new RedisSyncLock({ url: server.url, timeout: TIMEOUT });
+        return { store, lock, done: async () => void (await Promise.all([store.close(), lock.close()])) };
+      },
+    ],
+    [
+      'with a client passed in (default ioredis options)',
+      true,
+      () => {
+        const client = new Redis(server.url);
+        const store = new RedisSyncStore({ client, timeout: TIMEOUT });
+        const lock = new RedisSyncLock({ client, timeout: TIMEOUT });
+        return {
+          store,
+          lock,
+          done: async () => void (await Promise.all([store.close(), lock.close()]), client.disconnect()),
+        };
+      },
+    ],
   ];
 
   for (const [name, queues, setup] of setups) {
@@ -77,7 +94,10 @@ describe('Redis backend while Redis is down', { skip }, () => {
           const results = await Promise.all(
             calls(store, lock).map(async ([call, run]) => {
               const started = Date.now();
-              const error = await run().then(() => undefined, (e: unknown) => e);
+              const error = await run().then(
+                () => undefined,
+                (e: unknown) => e,
+              );
               return { call, error, ms: Date.now() - started };
             }),
           );
@@ -87,7 +107,11 @@ describe('Redis backend while Redis is down', { skip }, () => {
           }
           await server.restart();
           const deadline = Date.now() + 10_000;
-          const reconnected = () => Promise.all([store.revision('ns'), lock.current('ns')]).then(() => true, () => false);
+          const reconnected = () =>
+            Promise.all([store.revision('ns'), lock.current('ns')]).then(
+              () => true,
+              () => false,
+            );
           while (!(await reconnected()) && Date.now() < deadline) await sleep(100);
           assert.ok(await reconnected(), 'reconnected');
           if (!queues) {

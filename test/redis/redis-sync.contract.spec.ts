@@ -1,6 +1,6 @@
 import { after, describe } from 'node:test';
 import { Redis } from 'ioredis';
-import { RedisSyncLock, RedisSyncStore } from '../../lib/redis/index.js';
+import { RedisSyncLock, RedisSyncStore } from '../../lib/backends/redis/index.js';
 import { describeSyncLockContract, describeSyncStoreContract } from '../../lib/testing/index.js';
 import { REDIS_URL, redisSkip } from '../support/services.js';
 import { deleteKeys, testPrefix } from './redis-test.util.js';
@@ -22,7 +22,13 @@ describe('Redis backend conformance', { skip }, () => {
   });
 
   describeSyncStoreContract('RedisSyncStore (url)', () => new RedisSyncStore({ url: REDIS_URL, keyPrefix }));
-  describeSyncStoreContract('RedisSyncStore (client passed in)', () => new RedisSyncStore({ client: client(), keyPrefix }));
+  describeSyncStoreContract(
+    'RedisSyncStore (client passed in)',
+    () => new RedisSyncStore({ client: client(), keyPrefix }),
+  );
   describeSyncLockContract('RedisSyncLock (url)', () => new RedisSyncLock({ url: REDIS_URL, keyPrefix }));
-  describeSyncLockContract('RedisSyncLock (client passed in)', () => new RedisSyncLock({ client: client(), keyPrefix }));
+  describeSyncLockContract(
+    'RedisSyncLock (client passed in)',
+    () => new RedisSyncLock({ client: client(), keyPrefix }),
+  );
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { RedisSyncLock } from '../../lib/redis/index.js';
+import { RedisSyncLock } from '../../lib/backends/redis/index.js';
 import { InvalidSyncOptionsError } from '../../lib/sync.errors.js';
 import { REDIS_URL, redisSkip } from '../support/services.js';
 import { deleteKeys, testPrefix } from './redis-test.util.js';
@@ -28,7 +28,10 @@ describe('RedisSyncLock', { skip }, () => {
     const current = await lock.current(name);
     assert.equal(current?.holder, 'host:1234:abc');
     assert.equal(current?.fence, lease.fence);
-    assert.ok(current?.ttlLeft !== undefined && current.ttlLeft > 4_000 && current.ttlLeft <= 5_000, `ttlLeft ${current?.ttlLeft}`);
+    assert.ok(
+      current?.ttlLeft !== undefined && current.ttlLeft > 4_000 && current.ttlLeft <= 5_000,
+      `ttlLeft ${current?.ttlLeft}`,
+    );
     assert.equal(await lock.renew(lease, 20_000), true);
     assert.ok(((await lock.current(name))?.ttlLeft ?? 0) > 15_000);
   });
@@ -62,7 +65,13 @@ describe('RedisSyncLock', { skip }, () => {
       assert.match(error.message, /got 0/);
       return true;
     });
-    await assert.rejects(lock.acquire(fresh(), '', 1_000), (error: unknown) => error instanceof InvalidSyncOptionsError && /holder/.test(error.message));
-    await assert.rejects(lock.acquire('a}b', 'a', 1_000), (error: unknown) => error instanceof InvalidSyncOptionsError && /'a\}b'/.test(error.message));
+    await assert.rejects(
+      lock.acquire(fresh(), '', 1_000),
+      (error: unknown) => error instanceof InvalidSyncOptionsError && /holder/.test(error.message),
+    );
+    await assert.rejects(
+      lock.acquire('a}b', 'a', 1_000),
+      (error: unknown) => error instanceof InvalidSyncOptionsError && /'a\}b'/.test(error.message),
+    );
   });
 });

@@ -4,9 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
-import { RedisSyncStore } from '../../lib/redis/index.js';
-import type { SyncSerializer } from '../../lib/stores/sync-serializer.interface.js';
-import type { SyncRecord, SyncStoreEvent } from '../../lib/stores/sync-store.interface.js';
+import { RedisSyncStore } from '../../lib/backends/redis/index.js';
+import type { SyncSerializer } from '../../lib/backend/sync-serializer.interface.js';
+import type { SyncRecord, SyncStoreEvent } from '../../lib/backend/sync-store.interface.js';
 import { InvalidSyncOptionsError } from '../../lib/sync.errors.js';
 import { REDIS_URL, redisSkip } from '../support/services.js';
 import { deleteKeys, listKeys, testPrefix } from './redis-test.util.js';
@@ -18,7 +18,11 @@ function record(tag: string, version: SyncRecord['version'], data: unknown = { v
 }
 
 /** The next event `store` delivers on `namespace` after `act` runs. */
-async function nextEvent(store: RedisSyncStore, namespace: string, act: () => Promise<unknown>): Promise<SyncStoreEvent> {
+async function nextEvent(
+  store: RedisSyncStore,
+  namespace: string,
+  act: () => Promise<unknown>,
+): Promise<SyncStoreEvent> {
   let resolve!: (event: SyncStoreEvent) => void;
   const got = new Promise<SyncStoreEvent>((r) => (resolve = r));
   const subscription = await store.subscribe(namespace, resolve);
@@ -79,7 +83,11 @@ describe('RedisSyncStore', { skip }, () => {
       assert.deepEqual((await custom.read(space, 't'))?.data, data);
       assert.deepEqual(calls, { encode: 1, decode: 1 });
       const raw = await admin.hgetBuffer(`${keyPrefix}:{${keyPrefix}:${space}}:record:t`, 'data');
-      assert.deepEqual(raw && JSON.parse(gunzipSync(raw).toString('utf8')), data, 'stored as the serializer encoded it');
+      assert.deepEqual(
+        raw && JSON.parse(gunzipSync(raw).toString('utf8')),
+        data,
+        'stored as the serializer encoded it',
+      );
     } finally {
       await custom.close();
     }
@@ -88,7 +96,8 @@ describe('RedisSyncStore', { skip }, () => {
   it('refuses a serializer without encode/decode, naming the value', () => {
     assert.throws(
       () => new RedisSyncStore({ url: REDIS_URL, serializer: { encode: JSON.stringify } as unknown as SyncSerializer }),
-      (error: unknown) => error instanceof InvalidSyncOptionsError && error.option === 'serializer' && /encode/.test(error.message),
+      (error: unknown) =>
+        error instanceof InvalidSyncOptionsError && error.option === 'serializer' && /encode/.test(error.message),
     );
   });
 
@@ -113,7 +122,10 @@ describe('RedisSyncStore', { skip }, () => {
     const space = ns();
     const before = Date.now() * 1_000;
     const first = await store.write(space, record('t', 1));
-    assert.ok(first.accepted && first.revision > before, `revision ${first.accepted && first.revision} below the clock (${before} µs)`);
+    assert.ok(
+      first.accepted && first.revision > before,
+      `revision ${first.accepted && first.revision} below the clock (${before} µs)`,
+    );
     const admin = new Redis(REDIS_URL);
     try {
       const keys = await listKeys(admin, keyPrefix);
@@ -122,7 +134,10 @@ describe('RedisSyncStore', { skip }, () => {
       admin.disconnect();
     }
     const again = await store.write(space, record('t', 2));
-    assert.ok(first.accepted && again.accepted && again.revision > first.revision, 'a new write after the reset has a newer revision');
+    assert.ok(
+      first.accepted && again.accepted && again.revision > first.revision,
+      'a new write after the reset has a newer revision',
+    );
   });
 
   it('works through a client that has an ioredis keyPrefix of its own', async () => {
@@ -148,7 +163,10 @@ describe('RedisSyncStore', { skip }, () => {
       try {
         const space = ns();
         const result = await other.write(space, record('t', 5, { nested: [1] }));
-        assert.deepEqual(await other.read(space, 't'), { ...record('t', 5, { nested: [1] }), revision: result.accepted && result.revision });
+        assert.deepEqual(await other.read(space, 't'), {
+          ...record('t', 5, { nested: [1] }),
+          revision: result.accepted && result.revision,
+        });
         assert.equal((await other.heads(space)).get('t')?.version, 5);
       } finally {
         await other.close();

@@ -42,12 +42,12 @@ export async function listKeys(redis: Redis, prefix: string): Promise<string[]> 
 /** `false` when a `redis-server` binary can be started here, else a skip reason (throws in CI). */
 export function redisServerSkip(): false | string {
   if (spawnSync('redis-server', ['--version']).status === 0) return false;
-  const message = 'redis-server is not on the PATH: the suites that start their own Redis need it (apt-get install redis-server)';
+  const message =
+    'redis-server is not on the PATH: the suites that start their own Redis need it (apt-get install redis-server)';
   if (process.env.CI === 'true') throw new Error(message);
   process.stderr.write(`\n!!! SKIPPING: ${message}\n\n`);
   return message;
 }
-
 
 /** A throw-away `redis-server` of a test: its own port and directory, stopped and restarted at will. */
 export class RedisServer {
@@ -64,14 +64,23 @@ export class RedisServer {
    * Starts one; `password` sets `requirepass`, `cluster` makes it a cluster node that,
    * unless `claimSlots` is false, owns every slot (a one-node cluster).
    */
-  static async start(options: { password?: string; cluster?: boolean; claimSlots?: boolean } = {}): Promise<RedisServer> {
+  static async start(
+    options: { password?: string; cluster?: boolean; claimSlots?: boolean } = {},
+  ): Promise<RedisServer> {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'vsync-redis-'));
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
     if (options.password) args.push('--requirepass', options.password);
     if (options.cluster) {
       // Announce the loopback address: by default CLUSTER SLOTS gives an empty host, which clients cannot reach.
-      args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-announce-ip', '127.0.0.1');
+      args.push(
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, 'nodes.conf'),
+        '--cluster-announce-ip',
+        '127.0.0.1',
+      );
     }
     const server = new RedisServer(port, args, dir, options.password);
     await server.restart();
@@ -107,7 +116,10 @@ export class RedisServer {
     while (Date.now() < deadline) {
       const probe = this.admin();
       probe.on('error', () => undefined);
-      const ok = await probe.ping().then(() => true, () => false);
+      const ok = await probe.ping().then(
+        () => true,
+        () => false,
+      );
       probe.disconnect();
       if (ok) return;
       await sleep(50);
@@ -137,9 +149,15 @@ export class RedisClusterServers {
   private constructor(readonly nodes: RedisServer[]) {}
 
   static async start(masters = 3): Promise<RedisClusterServers> {
-    const nodes = await Promise.all(Array.from({ length: masters }, () => RedisServer.start({ cluster: true, claimSlots: false })));
+    const nodes = await Promise.all(
+      Array.from({ length: masters }, () => RedisServer.start({ cluster: true, claimSlots: false })),
+    );
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-    const created = spawnSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    const created = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
+      { encoding: 'utf8' },
+    );
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     for (const node of nodes) {
       const admin = node.admin();

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { SyncService, type SyncLock, type SyncStore } from '../../lib/index.js';
+import { SyncService } from '../../lib/index.js';
+import type { SyncLock, SyncStore } from '../../lib/backend/index.js';
 import { createSyncApp, waitFor, type SyncTestApp } from './sync-app.js';
 import { taskFor, VersionedSource } from './task-classes.js';
 
@@ -36,14 +37,19 @@ export function describeIsolation(label: string, options: IsolationOptions): voi
       const b = new VersionedSource();
       a.version = 'a-1';
       b.version = 'b-1';
-      const [a1, a2, b1, b2] = [await boot('iso-a', a), await boot('iso-a', a), await boot('iso-b', b), await boot('iso-b', b)];
+      const [a1, a2, b1, b2] = [
+        await boot('iso-a', a),
+        await boot('iso-a', a),
+        await boot('iso-b', b),
+        await boot('iso-b', b),
+      ];
       await Promise.all([a1, a2, b1, b2].map((s) => s.whenReady(undefined, { timeout: 5_000 })));
       assert.equal([a1, a2].filter((s) => s.isLeader()).length, 1, 'one leader in namespace a');
       assert.equal([b1, b2].filter((s) => s.isLeader()).length, 1, 'one leader in namespace b');
       b.version = 'b-2';
       await waitFor(() => b1.getVersion('t') === 'b-2' && b2.getVersion('t') === 'b-2', 3_000, 'namespace b at b-2');
       for (const s of [a1, a2]) assert.deepEqual(s.getData('t'), { version: 'a-1', items: ['item-a-1'] });
-      assert.equal(a.count('data' as never), 1, 'namespace a fetched its data once, never b\'s');
+      assert.equal(a.count('data' as never), 1, "namespace a fetched its data once, never b's");
     });
 
     it('decodes __proto__ and constructor keys as plain data, polluting no prototype', async () => {

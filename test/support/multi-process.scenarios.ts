@@ -85,109 +85,166 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
   };
   const allServe = (c: Cluster, version: number) => c.live().every((i) => i.versions.get('t') === version);
 
-  describe(`multi-process (${label}): 3 instances, interval ${interval} ms, lease TTL ${leaseTtl} ms`, { skip: options.skip, timeout: 120_000 }, () => {
-    before(async () => {
-      setupEnv = (await options.setup?.()) ?? {};
-    });
-    after(async () => {
-      await Promise.all(clusters.map((c) => c.stop()));
-      await options.cleanup?.();
-    });
+  describe(
+    `multi-process (${label}): 3 instances, interval ${interval} ms, lease TTL ${leaseTtl} ms`,
+    { skip: options.skip, timeout: 120_000 },
+    () => {
+      before(async () => {
+        setupEnv = (await options.setup?.()) ?? {};
+      });
+      after(async () => {
+        await Promise.all(clusters.map((c) => c.stop()));
+        await options.cleanup?.();
+      });
 
-    scenario('propagation')('runs callbacks in one process at a time, DATA once per change, every instance serves it within one interval', async (t) => {
-      const c = cluster();
-      await c.start(3);
-      const leader = await c.leader();
-      await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
-      const delays: number[] = [];
-      for (const version of [2, 3, 4]) {
-        const changedAt = Date.now();
-        c.source.setVersion('t', version);
-        delays.push(await waitUntil(() => allServe(c, version), interval + margin, `every instance at ${version}`));
-        const leaderWrite = leader.events.find((e) => e.type === 'change' && e.version === version)!.at;
-        const spread = Math.max(...c.live().map((i) => i.events.find((e) => e.type === 'change' && e.version === version)!.at)) - leaderWrite;
-        t.diagnostic(`version ${version}: all instances after ${Date.now() - changedAt} ms; leader write → last follower ${spread} ms`);
-      }
-      for (const instance of c.live()) assert.deepEqual((await instance.state()).versions, { t: 4 }, `instance ${instance.pid} over HTTP`);
-      const calls = c.source.calls();
-      assert.deepEqual(new Set(calls.map((call) => call.pid)), new Set([leader.pid]), 'only the leader called the source');
-      assert.equal(overlaps(calls), 0);
-      const dataStarts = calls.filter((call) => call.action === 'data' && call.phase === 'start').map((call) => call.version);
-      assert.deepEqual(dataStarts, [1, 2, 3, 4], 'one DATA per version, not one per instance');
-    });
+      scenario('propagation')(
+        'runs callbacks in one process at a time, DATA once per change, every instance serves it within one interval',
+        async (t) => {
+          const c = cluster();
+          await c.start(3);
+          const leader = await c.leader();
+          await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
+          const delays: number[] = [];
+          for (const version of [2, 3, 4]) {
+            const changedAt = Date.now();
+            c.source.setVersion('t', version);
+            delays.push(await waitUntil(() => allServe(c, version), interval + margin, `every instance at ${version}`));
+            const leaderWrite = leader.events.find((e) => e.type === 'change' && e.version === version)!.at;
+            const spread =
+              Math.max(...c.live().map((i) => i.events.find((e) => e.type === 'change' && e.version === version)!.at)) -
+              leaderWrite;
+            t.diagnostic(
+              `version ${version}: all instances after ${Date.now() - changedAt} ms; leader write → last follower ${spread} ms`,
+            );
+          }
+          for (const instance of c.live())
+            assert.deepEqual((await instance.state()).versions, { t: 4 }, `instance ${instance.pid} over HTTP`);
+          const calls = c.source.calls();
+          assert.deepEqual(
+            new Set(calls.map((call) => call.pid)),
+            new Set([leader.pid]),
+            'only the leader called the source',
+          );
+          assert.equal(overlaps(calls), 0);
+          const dataStarts = calls
+            .filter((call) => call.action === 'data' && call.phase === 'start')
+            .map((call) => call.version);
+          assert.deepEqual(dataStarts, [1, 2, 3, 4], 'one DATA per version, not one per instance');
+        },
+      );
 
-    scenario('kill')('SIGKILL of the leader: another process takes over within lease TTL + one interval', async (t) => {
-      const c = cluster();
-      await c.start(3);
-      const leader = await c.leader();
-      await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
-      const killedAt = Date.now();
-      leader.child.kill('SIGKILL');
-      await leader.exited;
-      await waitUntil(() => firstCallBy(c.source.calls(), killedAt, leader.pid) !== undefined, leaseTtl + interval + 2_000, 'a new runner');
-      const takeover = firstCallBy(c.source.calls(), killedAt, leader.pid)!.at - killedAt;
-      t.diagnostic(`takeover after SIGKILL: ${takeover} ms (lease TTL ${leaseTtl} ms, interval ${interval} ms)`);
-      assert.ok(takeover <= leaseTtl + interval, `takeover took ${takeover} ms`);
-      c.source.setVersion('t', 2);
-      await waitUntil(() => allServe(c, 2), interval + margin, 'survivors at version 2');
-      const calls = c.source.calls();
-      assert.equal(overlaps(calls), 0);
-      assert.deepEqual(calls.filter((x) => x.action === 'data' && x.phase === 'start').map((x) => x.version), [1, 2], 'no refetch at takeover');
-    });
+      scenario('kill')(
+        'SIGKILL of the leader: another process takes over within lease TTL + one interval',
+        async (t) => {
+          const c = cluster();
+          await c.start(3);
+          const leader = await c.leader();
+          await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
+          const killedAt = Date.now();
+          leader.child.kill('SIGKILL');
+          await leader.exited;
+          await waitUntil(
+            () => firstCallBy(c.source.calls(), killedAt, leader.pid) !== undefined,
+            leaseTtl + interval + 2_000,
+            'a new runner',
+          );
+          const takeover = firstCallBy(c.source.calls(), killedAt, leader.pid)!.at - killedAt;
+          t.diagnostic(`takeover after SIGKILL: ${takeover} ms (lease TTL ${leaseTtl} ms, interval ${interval} ms)`);
+          assert.ok(takeover <= leaseTtl + interval, `takeover took ${takeover} ms`);
+          c.source.setVersion('t', 2);
+          await waitUntil(() => allServe(c, 2), interval + margin, 'survivors at version 2');
+          const calls = c.source.calls();
+          assert.equal(overlaps(calls), 0);
+          assert.deepEqual(
+            calls.filter((x) => x.action === 'data' && x.phase === 'start').map((x) => x.version),
+            [1, 2],
+            'no refetch at takeover',
+          );
+        },
+      );
 
-    scenario('close')('app.close() of the leader: another process takes over within one interval', async (t) => {
-      const c = cluster();
-      await c.start(3);
-      const leader = await c.leader();
-      await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
-      const closingAt = Date.now();
-      await leader.close();
-      assert.equal(await leader.exited, 0, `a clean exit:\n${leader.output}`);
-      await waitUntil(() => firstCallBy(c.source.calls(), closingAt, leader.pid) !== undefined, interval + 2_000, 'a new runner');
-      const takeover = firstCallBy(c.source.calls(), closingAt, leader.pid)!.at - closingAt;
-      t.diagnostic(`takeover after app.close(): ${takeover} ms (interval ${interval} ms)`);
-      assert.ok(takeover <= interval, `takeover took ${takeover} ms`);
-      assert.equal(overlaps(c.source.calls()), 0);
-    });
+      scenario('close')('app.close() of the leader: another process takes over within one interval', async (t) => {
+        const c = cluster();
+        await c.start(3);
+        const leader = await c.leader();
+        await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
+        const closingAt = Date.now();
+        await leader.close();
+        assert.equal(await leader.exited, 0, `a clean exit:\n${leader.output}`);
+        await waitUntil(
+          () => firstCallBy(c.source.calls(), closingAt, leader.pid) !== undefined,
+          interval + 2_000,
+          'a new runner',
+        );
+        const takeover = firstCallBy(c.source.calls(), closingAt, leader.pid)!.at - closingAt;
+        t.diagnostic(`takeover after app.close(): ${takeover} ms (interval ${interval} ms)`);
+        assert.ok(takeover <= interval, `takeover took ${takeover} ms`);
+        assert.equal(overlaps(c.source.calls()), 0);
+      });
 
-    scenario('refresh')('refresh() on a follower is forwarded to the leader and resolves with the new version', async () => {
-      const c = cluster({ SYNC_INTERVAL_MS: '60000' });
-      await c.start(3);
-      const leader = await c.leader();
-      await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
-      c.source.setVersion('t', 2);
-      const follower = c.live().find((i) => i !== leader)!;
-      const answer = await follower.refresh('t');
-      assert.deepEqual(answer, { pid: follower.pid, leader: false, version: 2 });
-      await waitUntil(() => allServe(c, 2), 1_000, 'every instance at version 2');
-      assert.deepEqual(new Set(c.source.calls().map((x) => x.pid)), new Set([leader.pid]), 'the leader ran the check');
-    });
+      scenario('refresh')(
+        'refresh() on a follower is forwarded to the leader and resolves with the new version',
+        async () => {
+          const c = cluster({ SYNC_INTERVAL_MS: '60000' });
+          await c.start(3);
+          const leader = await c.leader();
+          await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
+          c.source.setVersion('t', 2);
+          const follower = c.live().find((i) => i !== leader)!;
+          const answer = await follower.refresh('t');
+          assert.deepEqual(answer, { pid: follower.pid, leader: false, version: 2 });
+          await waitUntil(() => allServe(c, 2), 1_000, 'every instance at version 2');
+          assert.deepEqual(
+            new Set(c.source.calls().map((x) => x.pid)),
+            new Set([leader.pid]),
+            'the leader ran the check',
+          );
+        },
+      );
 
-    scenario('fence')('a SIGSTOPped leader resumed after a takeover has its late write refused by the fence', async (t) => {
-      const c = cluster({ DATA_DELAY_MS: '300' });
-      await c.start(3);
-      const leader = await c.leader();
-      await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
-      const stoppedAt = Date.now();
-      c.source.setVersion('t', 2);
-      await waitUntil(() => c.source.calls().some((x) => x.pid === leader.pid && x.action === 'data' && x.version === 2), 2_000, 'the leader fetching DATA');
-      leader.child.kill('SIGSTOP');
-      const others = () => c.live().filter((i) => i !== leader);
-      await waitUntil(() => others().some((i) => i.leader), leaseTtl + interval + 2_000, 'a new leader');
-      c.source.setVersion('t', 3);
-      await waitUntil(() => others().every((i) => i.versions.get('t') === 3), 5_000, 'the others at version 3');
-      leader.child.kill('SIGCONT');
-      await waitUntil(() => /refused a write with fence/.test(leader.output), 5_000, `the fence to refuse the late write:\n${leader.output}`);
-      await waitUntil(() => leader.versions.get('t') === 3, 5_000, 'the ex-leader catching up');
-      await sleep(interval * 2);
-      t.diagnostic(`paused ${Date.now() - stoppedAt} ms; ex-leader log: ${leader.output.match(/refused a write[^\n]*/)?.[0]}`);
-      for (const instance of c.instances) {
-        const history = instance.history('t');
-        assert.deepEqual(history, [...history].sort((a, b) => a - b), `instance ${instance.pid} went back: ${history}`);
-        assert.equal(instance.versions.get('t'), 3);
-      }
-    });
-  });
+      scenario('fence')(
+        'a SIGSTOPped leader resumed after a takeover has its late write refused by the fence',
+        async (t) => {
+          const c = cluster({ DATA_DELAY_MS: '300' });
+          await c.start(3);
+          const leader = await c.leader();
+          await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
+          const stoppedAt = Date.now();
+          c.source.setVersion('t', 2);
+          await waitUntil(
+            () => c.source.calls().some((x) => x.pid === leader.pid && x.action === 'data' && x.version === 2),
+            2_000,
+            'the leader fetching DATA',
+          );
+          leader.child.kill('SIGSTOP');
+          const others = () => c.live().filter((i) => i !== leader);
+          await waitUntil(() => others().some((i) => i.leader), leaseTtl + interval + 2_000, 'a new leader');
+          c.source.setVersion('t', 3);
+          await waitUntil(() => others().every((i) => i.versions.get('t') === 3), 5_000, 'the others at version 3');
+          leader.child.kill('SIGCONT');
+          await waitUntil(
+            () => /refused a write with fence/.test(leader.output),
+            5_000,
+            `the fence to refuse the late write:\n${leader.output}`,
+          );
+          await waitUntil(() => leader.versions.get('t') === 3, 5_000, 'the ex-leader catching up');
+          await sleep(interval * 2);
+          t.diagnostic(
+            `paused ${Date.now() - stoppedAt} ms; ex-leader log: ${leader.output.match(/refused a write[^\n]*/)?.[0]}`,
+          );
+          for (const instance of c.instances) {
+            const history = instance.history('t');
+            assert.deepEqual(
+              history,
+              [...history].sort((a, b) => a - b),
+              `instance ${instance.pid} went back: ${history}`,
+            );
+            assert.equal(instance.versions.get('t'), 3);
+          }
+        },
+      );
+    },
+  );
 }
 
 export type { Instance };

@@ -1,0 +1,103 @@
+import type { SyncVersion } from './sync-version.js';
+
+/** What the leader writes for a task: one atomic snapshot. Times are epoch ms. */
+export interface SyncRecord<T = unknown> {
+  tag: string;
+  version: SyncVersion;
+  data: T;
+  modifiedAt: number;
+  checkedAt: number;
+  /** Fencing token of the lease under which the record was written. */
+  fence: number;
+}
+
+/** A record as the store holds it, with the revision the store gave it. */
+export interface StoredSyncRecord<T = unknown> extends SyncRecord<T> {
+  /** Namespace-wide change counter at the time of this write; only grows. */
+  revision: number;
+}
+
+/** The cheap part of a record: everything but the data. */
+export type SyncRecordHead = Omit<StoredSyncRecord, 'data'>;
+
+/** Result of `SyncStore.write`. */
+export type SyncWriteResult =
+  { readonly accepted: true; readonly revision: number } | { readonly accepted: false; readonly fence: number };
+
+/**
+ * Result of `SyncStore.touch`: `touched` (check time recorded), `fenced` (the stored
+ * fence is newer: another process leads), or `absent` (no record, or one holding
+ * another version: the caller must write the snapshot instead).
+ */
+export type SyncTouchResult = 'touched' | 'fenced' | 'absent';
+
+/** Messages carried on a namespace's channel. */
+export type SyncStoreEvent =
+  /** A snapshot was written (published by the store itself, in the same step as the write). */
+  | { readonly type: 'change'; readonly tag: string; readonly version: SyncVersion; readonly revision: number }
+  /** A follower asks the leader to check `tag` now. */
+  | { readonly type: 'refresh'; readonly tag: string; readonly id: string }
+  /** The leader answers a `refresh`; `revision` is the record's after the check. */
+  | { readonly type: 'refreshed'; readonly tag: string; readonly id: string; readonly revision?: number }
+  /** A leader released its lease cleanly: followers may try to acquire now. */
+  | { readonly type: 'released'; readonly holder: string };
+
+/** Handle returned by `SyncStore.subscribe`. */
+export interface SyncSubscription {
+  unsubscribe(): Promise<void>;
+}
+
+/**
+ * Where snapshots live, shared by every process of a namespace.
+ *
+ * All methods are async so that a remote backend fits; each must be one
+ * round trip where the backend allows it. A store refuses a `write` or
+ * `touch` whose fence is lower than the highest fence it accepted for that
+ * tag, so a paused ex-leader can never overwrite newer data.
+ * `close()` closes only what the store opened itself, never a client passed in.
+ */
+export interface SyncStore {
+  /**
+   * Optional: checks the backend is reachable and ready (creating its schema if it does that),
+   * called once at bootstrap. Rejects with a `SyncConnectionError` that says what to fix.
+   */
+  connect?(): Promise<void>;
+  /** The whole record of `tag`, all or nothing; `undefined` if none was written. */
+  read<T = unknown>(namespace: string, tag: string): Promise<StoredSyncRecord<T> | undefined>;
+  /** Writes a full snapshot unless `record.fence` is older than the stored one; publishes `change`. */
+  write(namespace: string, record: SyncRecord): Promise<SyncWriteResult>;
+  /**
+   * Records a check that found `version` unchanged: sets `checkedAt` and raises the fence,
+   * only if the stored record holds that very version (same value and type) and an older
+   * or equal fence. One round trip; no change event, no revision bump.
+   */
+  touch(
+    namespace: string,
+    tag: string,
+    version: SyncVersion,
+    checkedAt: number,
+    fence: number,
+  ): Promise<SyncTouchResult>;
+  /** The namespace-wide change counter: one cheap read tells a follower whether anything changed. */
+  revision(namespace: string): Promise<number>;
+  /** Heads of every record of the namespace, in one round trip. */
+  heads(namespace: string): Promise<Map<string, SyncRecordHead>>;
+  /** Sends an event on the namespace's channel to every subscriber (this process included). */
+  publish(namespace: string, event: SyncStoreEvent): Promise<void>;
+  /** Delivers the namespace's events to `listener` until unsubscribed. */
+  subscribe(namespace: string, listener: (event: SyncStoreEvent) => void): Promise<SyncSubscription>;
+  /** Releases what the store opened; called by the module at shutdown. */
+  close(): Promise<void>;
+}
+
+/** Method names every store must have; checked when the options are normalised. */
+export const SYNC_STORE_METHODS = [
+  'read',
+  'write',
+  'touch',
+  'revision',
+  'heads',
+  'publish',
+  'subscribe',
+  'close',
+] as const satisfies readonly (keyof SyncStore)[];

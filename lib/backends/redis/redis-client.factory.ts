@@ -1,0 +1,141 @@
+import { Redis, type Cluster } from 'ioredis';
+import { InvalidSyncOptionsError } from '../../backend/index.js';
+import { INVALID_REDIS_OPTION, redactUrl } from './redis.messages.js';
+
+/** Either reply mapping of ioredis: the backend reads only arrays, strings, numbers and Buffers. */
+type ReplyMapping = 'legacy' | 'resp3';
+
+/** An ioredis client: a single server (or Sentinel) `Redis`, or a `Cluster`. */
+export type RedisClient = Redis<ReplyMapping> | Cluster<ReplyMapping>;
+
+/** Connection options shared by `RedisSyncStore` and `RedisSyncLock`. */
+export interface RedisConnectionOptions {
+  /** An ioredis `Redis` or `Cluster` client to use. It is never closed by `close()`: its owner closes it. */
+  client?: RedisClient;
+  /**
+   * `redis://[[user]:password@]host[:port][/db]` or `rediss://…`; the client created from it is closed by `close()`.
+   */
+  url?: string;
+  /** Start of every key and channel (default `sync`). No whitespace, newlines or braces. */
+  keyPrefix?: string;
+  /** ms a Redis call may take before it rejects with a `SyncConnectionError` (default 5000). */
+  timeout?: number;
+}
+
+/** Default of the `timeout` option, ms. */
+export const DEFAULT_REDIS_TIMEOUT = 5_000;
+
+/** The client to use, checked or created, with what messages may say about it. */
+export interface ResolvedRedisClient {
+  readonly client: RedisClient;
+  /** Created here from `url`: whoever resolved it closes it. */
+  readonly owned: boolean;
+  /** The server as messages name it: a redacted URL, or host:port of a client passed in. */
+  readonly target: string;
+  readonly timeout: number;
+  /** Passwords to hide from any message. */
+  readonly secrets: readonly string[];
+}
+
+const CLIENT_METHODS = [
+  'evalsha',
+  'eval',
+  'get',
+  'hmgetBuffer',
+  'publish',
+  'ping',
+  'connect',
+  'duplicate',
+  'quit',
+  'disconnect',
+  'on',
+  'off',
+];
+
+/** Exponential backoff from 100 ms to 2 s, with jitter so that many processes do not reconnect in step. */
+function backoff(times: number): number {
+  const ceiling = Math.min(100 * 2 ** Math.min(times - 1, 5), 2_000);
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+/** Duck-typed rather than `instanceof`, so a client from another copy of ioredis is accepted too. */
+function isClient(value: unknown): value is RedisClient {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return (
+    typeof candidate.status === 'string' && CLIENT_METHODS.every((method) => typeof candidate[method] === 'function')
+  );
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function describeClient(client: RedisClient): string {
+  if (client.isCluster) return 'the Redis Cluster of the client passed in';
+  const { host = 'localhost', port = 6379, path } = (client as Redis).options;
+  return `${path ?? `${host}:${port}`} (client passed in)`;
+}
+
+/**
+ * Checks the connection options of `owner` and returns the client to use: the
+ * one passed in, or one created from `url`. Throws `InvalidSyncOptionsError`s
+ * that name the option and the value, with any password redacted.
+ */
+export function resolveRedisClient(owner: string, options: RedisConnectionOptions): ResolvedRedisClient {
+  const { client, url, timeout = DEFAULT_REDIS_TIMEOUT } = options ?? {};
+  const invalid = (option: string, value: unknown, fix: string) =>
+    new InvalidSyncOptionsError(INVALID_REDIS_OPTION(owner, option, value, fix), option, value);
+  const shownUrl = typeof url === 'string' ? redactUrl(url) : url;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+    throw invalid('timeout', timeout, 'Use a finite number of milliseconds greater than 0 (default 5000).');
+  }
+  if (client !== undefined && url !== undefined) {
+    throw invalid('url', shownUrl, 'Pass either "client" or "url", not both.');
+  }
+  if (client !== undefined) {
+    if (!isClient(client)) {
+      throw invalid(
+        'client',
+        client,
+        'Pass an ioredis client: new Redis(...) or new Cluster(...) from "ioredis", or use "url".',
+      );
+    }
+    const password = client.isCluster
+      ? (client as Cluster).options.redisOptions?.password
+      : (client as Redis).options.password;
+    return { client, owned: false, target: describeClient(client), timeout, secrets: password ? [password] : [] };
+  }
+  if (url === undefined) {
+    throw invalid(
+      'client',
+      undefined,
+      'Pass "client" (an ioredis Redis or Cluster) or "url" (e.g. "redis://localhost:6379").',
+    );
+  }
+  const parsed = typeof url === 'string' && URL.canParse(url) ? new URL(url) : undefined;
+  if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+    throw invalid(
+      'url',
+      shownUrl,
+      'Use a URL such as "redis://localhost:6379" or "rediss://user:password@host:6380/0".',
+    );
+  }
+  // lazyConnect: nothing happens before the first call or connect(). No offline queue and no
+  // resending: while Redis is down a call fails at once, and a call that timed out is never sent
+  // later (a late acquire would hold a lease nobody knows of, a late write would land unseen).
+  const created = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeout,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: backoff,
+  });
+  // The password as written in the URL and as sent to Redis (percent-decoded).
+  const secrets = parsed.password ? [parsed.password, decoded(parsed.password)] : [];
+  return { client: created, owned: true, target: redactUrl(url), timeout, secrets };
+}

@@ -1,0 +1,210 @@
+import type { RedisConnectionOptions } from './redis-client.factory.js';
+import { RedisConnection } from './redis-connection.js';
+import { RedisKeys, validateKeyPrefix } from './redis-keys.js';
+import { REDIS_DECODE_FAILED, REDIS_ENCODE_FAILED, INVALID_REDIS_OPTION } from './redis.messages.js';
+import { HEAD_FIELDS, HEADS_SCRIPT, TOUCH_SCRIPT, WRITE_SCRIPT } from './redis.scripts.js';
+import { RedisSubscriber } from './redis-subscriber.js';
+import { InvalidSyncOptionsError, SyncError } from '../../backend/index.js';
+import type { SyncVersion } from '../../backend/sync-version.js';
+import { jsonSerializer, type SyncSerializer } from '../../backend/sync-serializer.interface.js';
+import type {
+  StoredSyncRecord,
+  SyncRecord,
+  SyncRecordHead,
+  SyncStore,
+  SyncStoreEvent,
+  SyncSubscription,
+  SyncTouchResult,
+  SyncWriteResult,
+} from '../../backend/sync-store.interface.js';
+
+/** Options of `RedisSyncStore`: a client or a URL, plus the key prefix, timeout and serializer. */
+export interface RedisSyncStoreOptions extends RedisConnectionOptions {
+  /** Turns data into bytes and back (default JSON). Every process of a namespace must use the same one. */
+  serializer?: SyncSerializer;
+}
+
+const OWNER = 'RedisSyncStore';
+/** Fields `read` fetches with one HMGET: the hash is written by one script, so they always belong together. */
+const RECORD_FIELDS = ['data', ...HEAD_FIELDS];
+
+/** The type marker stored beside a version. */
+function typeOfVersion(version: SyncVersion): 'n' | 's' {
+  return typeof version === 'number' ? 'n' : 's';
+}
+
+/** `'n'` marks a number version, `'s'` a string: Redis keeps only strings, and `5 !== '5'`. */
+function versionOf(raw: string, type: string): SyncVersion {
+  if (type === 'n') return Number(raw);
+  if (type === 's') return raw;
+  // Anything else was written behind the store's back: no valid version, which the module
+  // reports as a corrupt record of that one tag (a throw here would fail heads() for all).
+  return Number.NaN;
+}
+
+/** A record's head from its HEAD_FIELDS values, in that order (as HMGET and the heads script return them). */
+function headOf(tag: string, [version, type, modifiedAt, checkedAt, fence, revision]: string[]): SyncRecordHead {
+  return {
+    tag,
+    version: versionOf(version, type),
+    modifiedAt: Number(modifiedAt),
+    checkedAt: Number(checkedAt),
+    fence: Number(fence),
+    revision: Number(revision),
+  };
+}
+
+function decodeEvent(message: string): SyncStoreEvent | undefined {
+  try {
+    const event = JSON.parse(message) as SyncStoreEvent;
+    return typeof event === 'object' && event !== null && typeof event.type === 'string' ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A `SyncStore` in Redis (ioredis), for applications that run several
+ * processes: one hash per task, a namespace-wide revision counter, and change
+ * events on a pub/sub channel, all under one Cluster hash tag per namespace.
+ *
+ * Each method is one round trip: `write` and `touch` are Lua scripts that
+ * check the fence, `read` one HMGET, `heads` one script, `revision` one GET.
+ * Every call settles within the `timeout` option, with a `SyncConnectionError`
+ * when Redis is down. Subscriptions share one dedicated connection.
+ *
+ * @example new RedisSyncStore({ url: 'redis://localhost:6379' })
+ * @example new RedisSyncStore({ client: app.get(Redis), keyPrefix: 'myapp:sync' })
+ */
+export class RedisSyncStore implements SyncStore {
+  private readonly connection: RedisConnection;
+  private readonly keys: RedisKeys;
+  private readonly serializer: SyncSerializer;
+  private readonly subscriber: RedisSubscriber<SyncStoreEvent>;
+
+  constructor(options: RedisSyncStoreOptions) {
+    const { serializer = jsonSerializer, keyPrefix } = options ?? {};
+    if (typeof serializer?.encode !== 'function' || typeof serializer?.decode !== 'function') {
+      const fix =
+        'Pass an object with encode(data): string | Buffer and decode(raw: Buffer), or leave it out for JSON.';
+      throw new InvalidSyncOptionsError(
+        INVALID_REDIS_OPTION(OWNER, 'serializer', serializer, fix),
+        'serializer',
+        serializer,
+      );
+    }
+    this.serializer = serializer;
+    this.keys = new RedisKeys(OWNER, validateKeyPrefix(OWNER, keyPrefix));
+    this.connection = new RedisConnection(OWNER, options);
+    this.subscriber = new RedisSubscriber(this.connection, decodeEvent);
+  }
+
+  /** Connects and PINGs; rejects with a `SyncConnectionError` saying what to check. */
+  connect(): Promise<void> {
+    return this.connection.connect();
+  }
+
+  async read<T = unknown>(namespace: string, tag: string): Promise<StoredSyncRecord<T> | undefined> {
+    const key = this.keys.of(namespace).record(this.keys.tag(tag));
+    const [data, ...head] = await this.connection.call('HMGET record', (client) =>
+      client.hmgetBuffer(key, ...RECORD_FIELDS),
+    );
+    if (!data || !head[0] || !head[1]) return undefined;
+    let decoded: T;
+    try {
+      decoded = this.serializer.decode(data) as T;
+    } catch (error) {
+      throw new SyncError(REDIS_DECODE_FAILED(OWNER, tag, error instanceof Error ? error.message : String(error)), {
+        tag,
+        cause: error,
+      });
+    }
+    return { ...headOf(tag, head.map(String)), data: decoded };
+  }
+
+  async write(namespace: string, record: SyncRecord): Promise<SyncWriteResult> {
+    const keys = this.keys.of(namespace);
+    const tag = this.keys.tag(record.tag);
+    const data = this.serializer.encode(record.data);
+    if (typeof data !== 'string' && !Buffer.isBuffer(data)) {
+      throw new SyncError(REDIS_ENCODE_FAILED(OWNER, tag, data), { tag });
+    }
+    // The script appends the revision it assigns, so the event is built here with exact JSON numbers.
+    const event = JSON.stringify({ type: 'change', tag, version: record.version });
+    const eventWithoutRevision = `${event.slice(0, -1)},"revision":`;
+    const [accepted, value] = (await this.connection.call('write script', (client) =>
+      WRITE_SCRIPT.run(
+        client,
+        [keys.record(tag), keys.revision, keys.tags],
+        [
+          tag,
+          String(record.version),
+          typeOfVersion(record.version),
+          data,
+          String(record.modifiedAt),
+          String(record.checkedAt),
+          String(record.fence),
+          keys.channel,
+          eventWithoutRevision,
+        ],
+      ),
+    )) as [number, number];
+    return accepted === 1 ? { accepted: true, revision: Number(value) } : { accepted: false, fence: Number(value) };
+  }
+
+  async touch(
+    namespace: string,
+    tag: string,
+    version: SyncVersion,
+    checkedAt: number,
+    fence: number,
+  ): Promise<SyncTouchResult> {
+    const key = this.keys.of(namespace).record(this.keys.tag(tag));
+    const args = [String(checkedAt), String(fence), String(version), typeOfVersion(version)];
+    const result = await this.connection.call('touch script', (client) => TOUCH_SCRIPT.run(client, [key], args));
+    return result === 1 ? 'touched' : result === 0 ? 'fenced' : 'absent';
+  }
+
+  async revision(namespace: string): Promise<number> {
+    const key = this.keys.of(namespace).revision;
+    return Number((await this.connection.call('GET revision', (client) => client.get(key))) ?? 0);
+  }
+
+  async heads(namespace: string): Promise<Map<string, SyncRecordHead>> {
+    const keys = this.keys.of(namespace);
+    // The script builds record keys itself, so it must add the client's own ioredis keyPrefix, if any.
+    const recordPrefix = `${this.clientKeyPrefix()}${keys.recordPrefix}`;
+    const flat = (await this.connection.call('heads script', (client) =>
+      HEADS_SCRIPT.run(client, [keys.tags], [recordPrefix]),
+    )) as string[];
+    const heads = new Map<string, SyncRecordHead>();
+    const width = HEAD_FIELDS.length + 1;
+    for (let i = 0; i + width <= flat.length; i += width) {
+      const [tag, ...head] = flat.slice(i, i + width).map(String);
+      heads.set(tag, headOf(tag, head));
+    }
+    return heads;
+  }
+
+  async publish(namespace: string, event: SyncStoreEvent): Promise<void> {
+    const channel = this.keys.of(namespace).channel;
+    await this.connection.call('PUBLISH', (client) => client.publish(channel, JSON.stringify(event)));
+  }
+
+  async subscribe(namespace: string, listener: (event: SyncStoreEvent) => void): Promise<SyncSubscription> {
+    const unsubscribe = await this.subscriber.subscribe(this.keys.of(namespace).channel, listener);
+    return { unsubscribe };
+  }
+
+  /** Closes the subscriber connection, and the client if it was created from `url` (never a client passed in). */
+  async close(): Promise<void> {
+    await this.subscriber.close();
+    await this.connection.close();
+  }
+
+  private clientKeyPrefix(): string {
+    const { client } = this.connection;
+    const options = client.options as { keyPrefix?: string; redisOptions?: { keyPrefix?: string } };
+    return options.keyPrefix ?? options.redisOptions?.keyPrefix ?? '';
+  }
+}

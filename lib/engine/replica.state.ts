@@ -1,0 +1,129 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Subject } from 'rxjs';
+import { SYNC_OPTIONS } from '../sync.constants.js';
+import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
+import type { SyncSnapshot, SyncTaskError, SyncTaskStatus, SyncVersion } from '../interfaces/sync-task.interface.js';
+import type { SyncRecordHead } from '../backend/sync-store.interface.js';
+import { SyncRegistry, type SyncTaskDefinition } from '../sync.registry.js';
+import { deepFreeze } from './deep-freeze.util.js';
+
+/** What this process knows of one task: its replica and its health. */
+export interface SyncTaskState {
+  readonly task: SyncTaskDefinition;
+  /** The replica handed to readers (frozen), or none yet. */
+  snapshot: SyncSnapshot | undefined;
+  /** Store revision of `snapshot`; a record is installed only if newer. */
+  revision: number;
+  /** Version the store holds, as the leader last saw it; `undefined` = unknown, fetch DATA. */
+  storedVersion: SyncVersion | undefined;
+  lastCheckedAt: number | undefined;
+  lastError: SyncTaskError | undefined;
+  consecutiveFailures: number;
+  failures: number;
+  running: boolean;
+}
+
+/** A record to install: a store record, or the leader's own write. */
+export type SyncInstallable = Omit<SyncRecordHead, 'tag'> & { data: unknown };
+
+/**
+ * The local replicas of every task in this process. Reads are a `Map` lookup;
+ * installs happen once per version (newer store revision only), freeze the data
+ * once, and announce the snapshot on `changes$`.
+ */
+@Injectable()
+export class SyncReplicaState {
+  /** Every snapshot installed in this process, in order. */
+  readonly changes$ = new Subject<SyncSnapshot>();
+  private readonly tasks = new Map<string, SyncTaskState>();
+
+  constructor(
+    private readonly registry: SyncRegistry,
+    @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
+  ) {}
+
+  /** @throws UnknownSyncTaskError for a tag no `@SyncTask` registered. */
+  entry(tag: string): SyncTaskState {
+    return this.tasks.get(tag) ?? this.create(tag);
+  }
+
+  /** Whether a `@SyncTask` registered `tag` (events may name tags of another build of the app). */
+  has(tag: string): boolean {
+    return this.registry.has(tag);
+  }
+
+  /** Every task's state in registration order. */
+  all(): SyncTaskState[] {
+    return this.registry.tags().map((tag) => this.entry(tag));
+  }
+
+  /** Installs `record` if it is newer than the replica; returns whether it did. */
+  install(tag: string, record: SyncInstallable): boolean {
+    const state = this.entry(tag);
+    this.seen(state, record.checkedAt);
+    if (record.revision <= state.revision) return false;
+    const data = this.options.freeze ? deepFreeze(record.data) : record.data;
+    state.snapshot = Object.freeze({ tag, version: record.version, data, modifiedAt: new Date(record.modifiedAt) });
+    state.revision = record.revision;
+    this.changes$.next(state.snapshot);
+    return true;
+  }
+
+  /** Notes a successful check time (the leader's own, or one read from the store). */
+  seen(state: SyncTaskState, checkedAt: number): void {
+    if (state.lastCheckedAt === undefined || checkedAt > state.lastCheckedAt) state.lastCheckedAt = checkedAt;
+  }
+
+  /** Counts a failure of `state`; returns true when it starts a streak (the one to log). */
+  recordFailure(state: SyncTaskState, error: Error): boolean {
+    state.failures++;
+    state.lastError = { name: error.name, message: error.message, at: new Date() };
+    return state.consecutiveFailures++ === 0;
+  }
+
+  /** Ends a failure streak; returns how many failures it had (0 when there was none). */
+  recordSuccess(state: SyncTaskState): number {
+    const streak = state.consecutiveFailures;
+    state.consecutiveFailures = 0;
+    return streak;
+  }
+
+  /** Forgets store revisions (the store was reset): the next record read is installed whatever its revision. */
+  forgetRevisions(): void {
+    for (const state of this.tasks.values()) {
+      state.revision = 0;
+      state.storedVersion = undefined;
+    }
+  }
+
+  status(): SyncTaskStatus[] {
+    return this.all().map((s) => ({
+      tag: s.task.tag,
+      version: s.snapshot?.version,
+      modifiedAt: s.snapshot && new Date(s.snapshot.modifiedAt.getTime()),
+      lastCheckedAt: s.lastCheckedAt === undefined ? undefined : new Date(s.lastCheckedAt),
+      lastError: s.lastError,
+      consecutiveFailures: s.consecutiveFailures,
+      failures: s.failures,
+      interval: s.task.interval,
+      timeout: s.task.timeout,
+      running: s.running,
+    }));
+  }
+
+  private create(tag: string): SyncTaskState {
+    const state: SyncTaskState = {
+      task: this.registry.get(tag),
+      snapshot: undefined,
+      revision: 0,
+      storedVersion: undefined,
+      lastCheckedAt: undefined,
+      lastError: undefined,
+      consecutiveFailures: 0,
+      failures: 0,
+      running: false,
+    };
+    this.tasks.set(tag, state);
+    return state;
+  }
+}

@@ -1,0 +1,163 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SYNC_OPTIONS } from '../sync.constants.js';
+import { SyncError } from '../sync.errors.js';
+import { FOLLOW_ERROR, READ_FAILED, READ_RECOVERED } from '../sync.messages.js';
+import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
+import type { SyncRecordHead, SyncStoreEvent, SyncSubscription } from '../backend/sync-store.interface.js';
+import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
+import { checkRecordHead } from './record.checks.js';
+
+/**
+ * Keeps this process's replicas in line with the store. A change event makes
+ * it read that one record; because events can be lost (reconnects), it also
+ * reads the namespace's revision once per interval — one round trip whatever
+ * the number of tasks — and only when that moved, the heads, then the records
+ * that are newer than the replicas.
+ */
+@Injectable()
+export class SyncReplicator {
+  private readonly logger = new Logger('SyncModule');
+  private subscription: SyncSubscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastRevision = 0;
+  private errors = 0;
+  private readonly reading = new Map<string, Promise<void>>();
+  private readonly wanted = new Map<string, number>();
+  private reconciling: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
+    private readonly state: SyncReplicaState,
+  ) {}
+
+  /** Subscribes, loads what the store holds, and reconciles once per interval. */
+  async start(onEvent: (event: SyncStoreEvent) => void): Promise<void> {
+    const { store, name } = this.options;
+    this.subscription = await store.subscribe(name, (event) => {
+      if (event.type === 'change') this.want(event.tag, event.revision);
+      onEvent(event);
+    });
+    await this.reconcile();
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.unsubscribe();
+    await Promise.allSettled(this.reading.values());
+  }
+
+  /**
+   * Brings every replica up to the store: reads the revision and, when it moved
+   * (or `force`), the heads and every newer record. Also tells the leader which
+   * version the store holds per task. Returns false when the store could not be read.
+   */
+  reconcile(force = false): Promise<boolean> {
+    // One at a time: an overlapping run could apply an older revision() reply after a newer one.
+    const run = this.reconciling.then(() => this.reconcileOnce(force));
+    this.reconciling = run;
+    return run;
+  }
+
+  /** Reads `tag` now if the store announced `revision` and this replica is older; resolves when done. */
+  async catchUp(tag: string, revision: number): Promise<void> {
+    this.want(tag, revision);
+    await this.reading.get(tag);
+  }
+
+  private async reconcileOnce(force: boolean): Promise<boolean> {
+    const { store, name } = this.options;
+    try {
+      const revision = await store.revision(name);
+      if (revision < this.lastRevision) this.state.forgetRevisions();
+      if (!force && revision === this.lastRevision) return this.recovered();
+      const heads = await store.heads(name);
+      for (const state of this.state.all()) {
+        const raw = heads.get(state.task.tag);
+        const head = this.validHead(state, raw);
+        // A corrupt record is rewritten by the leader; otherwise never let a heads read
+        // that raced the leader's own newer write roll its view back.
+        if (raw && !head) state.storedVersion = undefined;
+        else if (head ? head.revision >= state.revision : state.revision === 0) state.storedVersion = head?.version;
+        if (!head) continue;
+        this.state.seen(state, head.checkedAt);
+        this.want(state.task.tag, head.revision);
+      }
+      await Promise.allSettled(this.reading.values());
+      // Only move on when every replica caught up: a failed read is retried at the next reconcile.
+      const behind = this.state.all().some((state) => (heads.get(state.task.tag)?.revision ?? 0) > state.revision);
+      if (!behind) this.lastRevision = revision;
+      return this.recovered();
+    } catch (error) {
+      if (this.errors++ === 0) this.logger.warn(FOLLOW_ERROR(name, error));
+      return false;
+    }
+  }
+
+  /** Reads `tag` once if `revision` is newer than its replica; coalesces concurrent wants. */
+  private want(tag: string, revision: number): void {
+    let state;
+    try {
+      state = this.state.entry(tag);
+    } catch {
+      return; // a task another build of the app registers; not ours to replicate
+    }
+    if (revision <= state.revision || revision <= (this.wanted.get(tag) ?? 0)) return;
+    this.wanted.set(tag, revision);
+    if (this.reading.has(tag)) return;
+    this.reading.set(tag, this.read(tag));
+  }
+
+  private async read(tag: string): Promise<void> {
+    const { store, name } = this.options;
+    const state = this.state.entry(tag);
+    while ((this.wanted.get(tag) ?? 0) > state.revision) {
+      const wanted = this.wanted.get(tag) ?? 0;
+      try {
+        const record = await store.read(name, tag);
+        if (!record) break;
+        checkRecordHead(tag, record);
+        this.state.install(tag, record);
+        if (this.state.recordSuccess(state) > 0) this.logger.log(READ_RECOVERED(tag));
+        if (record.revision < wanted) break; // an older record than announced: the reconcile will retry
+      } catch (error) {
+        // A payload that fails to decode (or a read that fails) keeps the last good replica, shows in status() and
+        // health.
+        const failure = error instanceof Error ? error : new SyncError(String(error), { tag });
+        if (this.state.recordFailure(state, failure)) this.logger.error(READ_FAILED(tag, failure));
+        break;
+      }
+    }
+    // Both in the same synchronous step: a want() between them would be lost.
+    this.wanted.delete(tag);
+    this.reading.delete(tag);
+  }
+
+  /** The head if it is sound; a corrupt one counts as a failed read of that task and is skipped. */
+  private validHead(state: SyncTaskState, head: SyncRecordHead | undefined): SyncRecordHead | undefined {
+    if (!head) return undefined;
+    try {
+      checkRecordHead(state.task.tag, head);
+      return head;
+    } catch (error) {
+      if (this.state.recordFailure(state, error as Error))
+        this.logger.error(READ_FAILED(state.task.tag, error as Error));
+      return undefined;
+    }
+  }
+
+  private recovered(): true {
+    this.errors = 0;
+    return true;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(async () => {
+      await this.reconcile();
+      if (this.timer) this.schedule();
+    }, this.options.interval);
+  }
+}

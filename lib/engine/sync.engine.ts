@@ -1,0 +1,88 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { SYNC_OPTIONS } from '../sync.constants.js';
+import { NO_TASKS } from '../sync.messages.js';
+import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
+import type { SyncStoreEvent } from '../backend/sync-store.interface.js';
+import { SyncRegistry } from '../sync.registry.js';
+import { SyncLeaseKeeper, type SyncTerm } from './lease.keeper.js';
+import { SyncRefreshChannel } from './refresh.channel.js';
+import { SyncReplicator } from './replicator.js';
+import { SyncTaskRunner } from './task.runner.js';
+
+/**
+ * The engine's lifecycle: connects the backends and starts following and
+ * contending at `onApplicationBootstrap`; stops the timers and releases the
+ * lease at `beforeApplicationShutdown`; closes the backends at
+ * `onApplicationShutdown`. It wires the parts together and owns no state of
+ * its own: leadership is the lease keeper's, timers the runner's.
+ */
+@Injectable()
+export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('SyncModule');
+  private started = false;
+
+  constructor(
+    @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
+    private readonly registry: SyncRegistry,
+    private readonly keeper: SyncLeaseKeeper,
+    private readonly replicator: SyncReplicator,
+    private readonly runner: SyncTaskRunner,
+    private readonly channel: SyncRefreshChannel,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { store, lock } = this.options;
+    await store.connect?.();
+    await lock.connect?.();
+    if (this.registry.all().length === 0) {
+      this.logger.warn(NO_TASKS);
+      return;
+    }
+    this.started = true;
+    this.channel.bind((tag) => this.runner.runNow(tag));
+    await this.replicator.start((event) => this.onEvent(event));
+    await this.keeper.start((term) => this.onTerm(term));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.channel.close();
+    const released = await this.keeper.stop(() => this.runner.drain());
+    if (released) {
+      const event = { type: 'released', holder: this.keeper.holder } as const;
+      await this.options.store.publish(this.options.name, event).catch(() => undefined);
+    }
+    await this.replicator.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const results = await Promise.allSettled([this.options.store.close(), this.options.lock.close()]);
+    for (const result of results) {
+      if (result.status === 'rejected') this.logger.warn(`Closing a sync backend failed: ${String(result.reason)}`);
+    }
+  }
+
+  private onEvent(event: SyncStoreEvent): void {
+    if (event.type === 'released' && event.holder !== this.keeper.holder) this.keeper.poke();
+    this.channel.onEvent(event);
+  }
+
+  private onTerm(term: SyncTerm | undefined): void {
+    if (term) void this.lead(term);
+    else this.runner.disarmAll();
+  }
+
+  /** A new leader first reads what the store holds, so it does not refetch data that did not change. */
+  private async lead(term: SyncTerm): Promise<void> {
+    await this.replicator.reconcile(true);
+    if (this.keeper.current === term) this.runner.lead(term);
+  }
+}

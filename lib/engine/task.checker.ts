@@ -1,0 +1,177 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SYNC_OPTIONS } from '../sync.constants.js';
+import { InvalidSyncResultError, SyncCallbackError, SyncError, SyncTimeoutError } from '../sync.errors.js';
+import {
+  CALLBACK_FAILED,
+  CALLBACK_TIMEOUT,
+  EMPTY_DATA,
+  INVALID_VERSION,
+  NOT_JSON,
+  RECOVERED,
+  STALE_FENCE,
+  TOO_LARGE,
+} from '../sync.messages.js';
+import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
+import { SyncAction, type SyncVersion } from '../interfaces/sync-task.interface.js';
+import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
+import { isSyncVersion } from './record.checks.js';
+import type { SyncTerm } from './lease.keeper.js';
+
+/** How a check ended. */
+export type SyncCheckOutcome = 'changed' | 'unchanged' | 'failed' | 'aborted' | 'fenced';
+
+/**
+ * Runs one version-gated check of a task under a leadership term: VERSION;
+ * if it equals the stored version, record the check time; otherwise DATA and
+ * one atomic, fenced snapshot write. A failure keeps the last good snapshot,
+ * is counted, and is logged once per streak.
+ */
+@Injectable()
+export class SyncTaskChecker {
+  private readonly logger = new Logger('SyncModule');
+
+  constructor(
+    @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
+    private readonly state: SyncReplicaState,
+  ) {}
+
+  async check(state: SyncTaskState, term: SyncTerm): Promise<SyncCheckOutcome> {
+    const { store, name } = this.options;
+    const { tag } = state.task;
+    state.running = true;
+    try {
+      const previousVersion = state.storedVersion;
+      const version = await this.call(state, term, SyncAction.VERSION, previousVersion);
+      if (!isSyncVersion(version)) throw new InvalidSyncResultError(INVALID_VERSION(tag, version), { tag });
+      const checkedAt = Date.now();
+      // Unchanged only if the store holds that version *and* this replica does (else a record
+      // that was lost, or that no process can decode, would never be rewritten).
+      if (version === previousVersion && state.snapshot?.version === version) {
+        const touched = await store.touch(name, tag, version, checkedAt, term.lease.fence);
+        if (touched === 'fenced') return this.fenced(state, term, undefined);
+        if (touched === 'touched') return this.succeeded(state, checkedAt, 'unchanged');
+        state.storedVersion = undefined;
+      }
+      const data = await this.call(state, term, SyncAction.DATA, previousVersion);
+      if (data === undefined || data === null) throw new InvalidSyncResultError(EMPTY_DATA(tag, data), { tag });
+      this.checkData(tag, data);
+      term.signal.throwIfAborted();
+      const record = { tag, version, data, modifiedAt: Date.now(), checkedAt: Date.now(), fence: term.lease.fence };
+      const result = await store.write(name, record);
+      // Logged even when the term ended meanwhile: a refused late write is what the fence is for.
+      if (!result.accepted) return this.fenced(state, term, result.fence);
+      state.storedVersion = version;
+      this.state.install(tag, { ...record, revision: result.revision });
+      return this.succeeded(state, record.checkedAt, 'changed');
+    } catch (error) {
+      if (term.signal.aborted) return 'aborted';
+      this.failed(state, error);
+      return 'failed';
+    } finally {
+      state.running = false;
+    }
+  }
+
+  /**
+   * Calls the task's method. Its `ctx.signal` aborts on timeout and at the end of the term.
+   * Kept cheap because it runs for every check of every task: the AbortController is made
+   * only if the callback reads `ctx.signal`; a synchronous callback has already finished, so
+   * it needs no timer; an async one races a timer of its own and a listener on the term's
+   * signal, both removed when it settles (not `AbortSignal.any`, which on Node 20 stays
+   * attached to the long-lived term signal: nodejs/node#55351).
+   */
+  private call(state: SyncTaskState, term: SyncTerm, action: SyncAction, previousVersion?: SyncVersion): unknown {
+    const { tag, timeout, callback } = state.task;
+    if (!term.valid()) term.signal.throwIfAborted();
+    let controller: AbortController | undefined;
+    const ctx = {
+      tag,
+      get signal(): AbortSignal {
+        controller ??= new AbortController();
+        if (term.signal.aborted) controller.abort(term.signal.reason);
+        return controller.signal;
+      },
+      ...(previousVersion === undefined ? {} : { previousVersion }),
+    };
+    let result: unknown;
+    try {
+      result = callback(action, ctx);
+    } catch (error) {
+      throw this.callbackError(tag, action, error);
+    }
+    if (!(result instanceof Promise) && typeof (result as PromiseLike<unknown>)?.then !== 'function') return result;
+    return new Promise((resolve, reject) => {
+      const settle = (reason: unknown, abortWith?: unknown) => {
+        clearTimeout(timer);
+        term.signal.removeEventListener('abort', onEndOfTerm);
+        if (abortWith !== undefined) controller?.abort(abortWith);
+        reject(reason);
+      };
+      const onEndOfTerm = () => settle(term.signal.reason, term.signal.reason);
+      const timer = setTimeout(
+        () =>
+          settle(
+            new SyncTimeoutError(CALLBACK_TIMEOUT(tag, action, timeout), { tag }),
+            new DOMException(`${action} timed out`, 'TimeoutError'),
+          ),
+        timeout,
+      );
+      term.signal.addEventListener('abort', onEndOfTerm, { once: true });
+      Promise.resolve(result).then(
+        (value) => {
+          clearTimeout(timer);
+          term.signal.removeEventListener('abort', onEndOfTerm);
+          resolve(value);
+        },
+        (error: unknown) => settle(term.signal.aborted ? term.signal.reason : this.callbackError(tag, action, error)),
+      );
+    });
+  }
+
+  private callbackError(tag: string, action: SyncAction, error: unknown): Error {
+    return error instanceof SyncError
+      ? error
+      : new SyncCallbackError(CALLBACK_FAILED(tag, action, error), { tag, cause: error });
+  }
+
+  /**
+   * DATA must be JSON data (every process may have to decode it from a remote store)
+   * and within maxDataBytes. Serialising once per version, on the leader only, is the
+   * price of refusing bad data here, with a named error, instead of in a store.
+   */
+  private checkData(tag: string, data: unknown): void {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(data);
+    } catch (error) {
+      throw new InvalidSyncResultError(NOT_JSON(tag, data, error), { tag, cause: error });
+    }
+    if (json === undefined) throw new InvalidSyncResultError(NOT_JSON(tag, data), { tag });
+    const { maxDataBytes } = this.options;
+    if (maxDataBytes === Infinity) return;
+    const bytes = Buffer.byteLength(json);
+    if (bytes > maxDataBytes) throw new InvalidSyncResultError(TOO_LARGE(tag, bytes, maxDataBytes), { tag });
+  }
+
+  private succeeded(state: SyncTaskState, checkedAt: number, outcome: 'changed' | 'unchanged'): SyncCheckOutcome {
+    const streak = this.state.recordSuccess(state);
+    if (streak > 0) this.logger.log(RECOVERED(state.task.tag, streak));
+    this.state.seen(state, checkedAt);
+    return outcome;
+  }
+
+  private failed(state: SyncTaskState, error: unknown): void {
+    const failure = error instanceof Error ? error : new SyncError(String(error), { tag: state.task.tag });
+    if (this.state.recordFailure(state, failure)) {
+      this.logger.error(
+        `[${state.task.tag}] ${failure.message}`,
+        failure.cause instanceof Error ? failure.cause.stack : failure.stack,
+      );
+    }
+  }
+
+  private fenced(state: SyncTaskState, term: SyncTerm, stored: number | undefined): SyncCheckOutcome {
+    this.logger.warn(STALE_FENCE(state.task.tag, term.lease.fence, stored));
+    return 'fenced';
+  }
+}
