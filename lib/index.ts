@@ -7,10 +7,15 @@
 export { SyncModule } from './sync.module.js';
 export { SYNC_ASYNC_OPTIONS_TYPE, SYNC_OPTIONS_TYPE } from './sync.module-definition.js';
 export { SyncTask } from './decorators/sync-task.decorator.js';
+export type { SyncTaskDecorator, SyncTaskMethod } from './decorators/sync-task.decorator.js';
+export { defineSyncTask, SyncTaskToken } from './sync-task.token.js';
+export type { SyncTaskTag, SyncTaskTokenOptions } from './sync-task.token.js';
+export type { StandardSchemaV1 } from './interfaces/standard-schema.interface.js';
+export type { DeepReadonly } from './interfaces/deep-readonly.type.js';
 export { SyncService } from './sync.service.js';
 export type { SyncWhenReadyOptions } from './sync.service.js';
 export { SyncHealthIndicator } from './health/sync.health.js';
-export type { SyncHealthOptions } from './health/sync.health.js';
+export type { SyncHealthDetails, SyncHealthOptions, SyncTaskHealth } from './health/sync.health.js';
 export { SyncAction } from './interfaces/sync-task.interface.js';
 export type {
   SyncContext,
@@ -20,8 +25,9 @@ export type {
   SyncTaskStatus,
   SyncVersion,
 } from './interfaces/sync-task.interface.js';
-export type { SyncModuleOptions } from './interfaces/sync-options.interface.js';
+export type { SyncModuleOptions, SyncReadyOptions } from './interfaces/sync-options.interface.js';
 export {
+  DuplicateSyncModuleError,
   DuplicateSyncTaskError,
   InvalidSyncOptionsError,
   InvalidSyncResultError,
@@ -30,8 +36,9 @@ export {
   SyncConnectionError,
   SyncError,
   SyncStoreFormatError,
+  SyncTasksNotRegisteredError,
   SyncTimeoutError,
   UnknownSyncTaskError,
 } from './sync.errors.js';
-export type { SyncErrorOptions } from './sync.errors.js';
+export type { InvalidSyncResultErrorOptions, SyncErrorOptions, SyncSchemaIssue } from './sync.errors.js';
 export { MemorySyncLock, MemorySyncStore } from './backends/memory/index.js';

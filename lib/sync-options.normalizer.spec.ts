@@ -57,6 +57,8 @@ describe('normalizeSyncOptions', () => {
         store,
         lock,
         maxDataBytes: Infinity,
+        ready: { wait: false, timeout: 30_000 },
+        sharedLock: false,
       },
     );
     assert.equal(normalizeSyncOptions({ interval: 1, maxDataBytes: 1024 }).maxDataBytes, 1024);

@@ -1,7 +1,7 @@
 import { DEFAULT_LEASE_TTL, DEFAULT_SYNC_NAME, DEFAULT_TIMEOUT, MIN_LEASE_TTL } from './sync.constants.js';
 import { InvalidSyncOptionsError } from './sync.errors.js';
 import { Logger } from '@nestjs/common';
-import { INVALID_OPTION, ONE_BACKEND } from './sync.messages.js';
+import { INVALID_OPTION, MODULE_LEVEL_OPTION, ONE_BACKEND } from './sync.messages.js';
 import type { NormalizedSyncOptions, SyncModuleOptions } from './interfaces/sync-options.interface.js';
 import { SYNC_LOCK_METHODS } from './backend/sync-lock.interface.js';
 import { MemorySyncLock } from './backends/memory/memory-sync.lock.js';
@@ -21,8 +21,26 @@ const KNOWN = new Set([
   'leaseTtl',
   'freeze',
   'maxDataBytes',
-  'isGlobal',
+  'ready',
 ]);
+
+/**
+ * Keys of `forRootAsync()` itself. `forRoot()` strips `isGlobal` before the options get
+ * here, so one of these can only come from a `forRootAsync` factory's result, where Nest
+ * never looks at it: say where it belongs instead of ignoring it.
+ */
+const MODULE_LEVEL = new Set([
+  'isGlobal',
+  'imports',
+  'inject',
+  'useFactory',
+  'useClass',
+  'useExisting',
+  'extraProviders',
+]);
+
+/** ms `ready.wait` holds bootstrap by default. */
+const DEFAULT_READY_TIMEOUT = 30_000;
 
 function fail(option: string, value: unknown, fix: string): never {
   throw new InvalidSyncOptionsError(INVALID_OPTION(option, value, fix), option, value);
@@ -84,12 +102,9 @@ export function normalizeSyncOptions(options: SyncModuleOptions | undefined): No
     fail('options', options, 'Pass an object with at least an interval, e.g. SyncModule.forRoot({ interval: 5_000 }).');
   }
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key))
-      fail(
-        key,
-        (options as unknown as Record<string, unknown>)[key],
-        `Unknown option; known ones are ${[...KNOWN].join(', ')}.`,
-      );
+    const value = (options as unknown as Record<string, unknown>)[key];
+    if (MODULE_LEVEL.has(key)) fail(key, value, MODULE_LEVEL_OPTION(key));
+    if (!KNOWN.has(key)) fail(key, value, `Unknown option; known ones are ${[...KNOWN].join(', ')}.`);
   }
   const interval = checkDuration('interval', options.interval);
   const name = options.name ?? DEFAULT_SYNC_NAME;
@@ -121,5 +136,18 @@ export function normalizeSyncOptions(options: SyncModuleOptions | undefined): No
       options.lock === undefined
         ? new MemorySyncLock()
         : checkBackend('lock', options.lock, SYNC_LOCK_METHODS, 'new RedisSyncLock({ url })'),
+    ready: checkReady(options.ready),
+    sharedLock: options.lock !== undefined && !(options.lock instanceof MemorySyncLock),
   };
+}
+
+function checkReady(ready: unknown): NormalizedSyncOptions['ready'] {
+  const example = 'e.g. ready: { wait: true, timeout: 10_000 }, or leave it out to start without waiting.';
+  if (ready === undefined) return { wait: false, timeout: DEFAULT_READY_TIMEOUT };
+  if (typeof ready !== 'object' || ready === null) fail('ready', ready, `Use an object, ${example}`);
+  const { wait = false, timeout, ...rest } = ready as Record<string, unknown>;
+  for (const key of Object.keys(rest))
+    fail(`ready.${key}`, rest[key], `Unknown option; use wait and timeout, ${example}`);
+  if (typeof wait !== 'boolean') fail('ready.wait', wait, `Use true or false, ${example}`);
+  return { wait, timeout: checkDuration('ready.timeout', timeout, DEFAULT_READY_TIMEOUT) };
 }

@@ -40,14 +40,47 @@ export class DuplicateSyncTaskError extends SyncError {}
 /** A read named a tag that no `@SyncTask` registered. */
 export class UnknownSyncTaskError extends SyncError {}
 
+/**
+ * A read came before the module registered its tasks (they are registered at `onModuleInit`),
+ * e.g. `getData()` in a provider's constructor. A kind of `UnknownSyncTaskError`.
+ */
+export class SyncTasksNotRegisteredError extends UnknownSyncTaskError {}
+
+/** Two `SyncModule`s with the same `name` in one application: they would both lead and check every task. */
+export class DuplicateSyncModuleError extends SyncError {}
+
 /** A callback, `whenReady` or `refresh` did not finish in time. */
 export class SyncTimeoutError extends SyncError {}
 
 /** A callback threw or rejected; the original error is the `cause`. */
 export class SyncCallbackError extends SyncError {}
 
-/** A callback returned something that is not a valid version or data. */
-export class InvalidSyncResultError extends SyncError {}
+/** One problem a task's schema found in DATA, as its validator reported it (Standard Schema's `Issue`). */
+export interface SyncSchemaIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/** Options of `InvalidSyncResultError`: those of every `SyncError`, and the schema's issues. */
+export interface InvalidSyncResultErrorOptions extends SyncErrorOptions {
+  /** What the task's schema found, when it is the schema that refused the data. */
+  issues?: readonly SyncSchemaIssue[];
+}
+
+/**
+ * A callback returned something that is not a valid version or data, or data (from the
+ * callback or read from the store) that its task's schema refused; `issues` then holds
+ * what the validator found.
+ */
+export class InvalidSyncResultError extends SyncError {
+  /** The schema's issues; empty when the result was refused for another reason. */
+  readonly issues: readonly SyncSchemaIssue[];
+
+  constructor(message: string, options: InvalidSyncResultErrorOptions = {}) {
+    super(message, options);
+    this.issues = options.issues ?? [];
+  }
+}
 
 /** A store or lock could not be reached or refused to work (connection, auth, schema). */
 export class SyncConnectionError extends SyncError {}

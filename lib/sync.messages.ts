@@ -1,4 +1,5 @@
-import type { SyncAction } from './interfaces/sync-task.interface.js';
+import type { SyncAction, SyncVersion } from './interfaces/sync-task.interface.js';
+import type { SyncSchemaIssue } from './sync.errors.js';
 import { describeValue } from './backend/describe-value.util.js';
 
 /** Message factories: each says what was wrong, the value, and what to do next. */
@@ -82,8 +83,76 @@ export const CORRUPT_RECORD = (tag: string, field: string, value: unknown) =>
 export const NOT_READY = (tags: readonly string[], ms: number) =>
   `Sync tasks ${tags.map((t) => `"${t}"`).join(', ')} had no data after ${ms} ms. Check status() and the logs for their errors.`;
 
+export const READY_TIMEOUT = (tags: readonly string[], ms: number) =>
+  `SyncModule ready.wait: sync tasks ${tags.map((t) => `"${t}"`).join(', ')} had no data after ${ms} ms, so the ` +
+  `application does not start. Check the logs above for their errors; raise ready.timeout, or set ready.wait: false ` +
+  `to start at once and serve undefined until the first check.`;
+
 export const REFRESH_TIMEOUT = (tag: string, ms: number) =>
   `refresh("${tag}") got no answer from the leader within ${ms} ms. Check that a process leads (status(), health) and that the store is reachable.`;
 
 export const NO_TASKS =
   'SyncModule found no @SyncTask methods: nothing to sync. Decorate a provider method with @SyncTask(tag).';
+
+export const INVALID_SCHEMA = (tag: string, value: unknown) =>
+  `Invalid schema for sync task "${tag}": got ${describeValue(value)}, which has no "~standard".validate function. ` +
+  `Pass a Standard Schema validator (zod 3.24+, valibot 1+, arktype, …), e.g. defineSyncTask('${tag}', { schema: z.object({ … }) }).`;
+
+/** At most this many issues are spelled out in a message; `error.issues` has them all. */
+const ISSUES_SHOWN = 5;
+
+const issuePath = (issue: SyncSchemaIssue) =>
+  (issue.path ?? [])
+    .map((segment) => (typeof segment === 'object' && segment !== null ? segment.key : segment))
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
+    .join('');
+
+const describeIssues = (issues: readonly SyncSchemaIssue[]) =>
+  issues
+    .slice(0, ISSUES_SHOWN)
+    .map((issue) => (issuePath(issue) ? `${issuePath(issue)}: ${issue.message}` : issue.message))
+    .join('; ') + (issues.length > ISSUES_SHOWN ? `; and ${issues.length - ISSUES_SHOWN} more` : '');
+
+export const SCHEMA_REFUSED = (tag: string, version: SyncVersion, issues: readonly SyncSchemaIssue[]) =>
+  `Sync task "${tag}" returned DATA for version ${describeValue(version)} that fails its schema ` +
+  `(${issues.length} issue${issues.length === 1 ? '' : 's'}: ${describeIssues(issues)}). ` +
+  `Nothing was written; readers keep the last good data and the check is retried on the next tick. Fix the source or the schema.`;
+
+export const STORED_SCHEMA_REFUSED = (tag: string, version: SyncVersion, issues: readonly SyncSchemaIssue[]) =>
+  `Sync task "${tag}": the stored record of version ${describeValue(version)} fails the task's schema ` +
+  `(${issues.length} issue${issues.length === 1 ? '' : 's'}: ${describeIssues(issues)}); was it written by another build of the app, ` +
+  `or changed in the store? It is not installed: readers keep the last good data; retried at the next reconciliation.`;
+
+export const SCHEMA_THREW = (tag: string, cause: unknown) =>
+  `The schema of sync task "${tag}" threw instead of returning issues: ${cause instanceof Error ? cause.message : describeValue(cause)}. ` +
+  `The data is refused and the last good data kept. A Standard Schema validate() must return { issues } for bad input.`;
+
+/** @param subject what happened too early, e.g. `Sync task "flags" was read`. */
+export const NOT_REGISTERED_YET = (subject: string) =>
+  `${subject} before SyncModule registered its tasks: they are found and registered at onModuleInit, after every ` +
+  `provider's constructor. Read in onApplicationBootstrap or later (e.g. in a request handler), or await ` +
+  `sync.whenReady() there (in main.ts: await app.init(), then await app.get(SyncService).whenReady(), then ` +
+  `app.listen()), or set SyncModule's ready: { wait: true }.`;
+
+export const DUPLICATE_MODULE = (name: string) =>
+  `SyncModule is imported twice with the name "${name}" in one application: both would lead and run every task ` +
+  `(twice the load on the source). Import SyncModule.forRoot() once, in the root module, with isGlobal: true so ` +
+  `every module can inject SyncService; or give each import its own name.`;
+
+export const MODULE_LEVEL_OPTION = (option: string) =>
+  `"${option}" belongs to SyncModule.forRootAsync({ ${option}, useFactory, … }) itself, next to useFactory; ` +
+  `the factory's result holds only the module's options (interval, store, lock, …), so here it would be ignored.`;
+
+export const NO_SHUTDOWN_HOOKS = (name: string, leaseTtl: number) =>
+  `Sync namespace "${name}" uses a shared lock, but this process has no SIGTERM listener: on SIGTERM ` +
+  `(a deploy, Kubernetes, PM2, nest start --watch) it would die without releasing the lease, and no process would ` +
+  `lead for up to leaseTtl (${leaseTtl} ms). Call app.enableShutdownHooks() in main.ts before app.listen().`;
+
+export const WAITING_FOR_FIRST_CHECK = 'waiting for the first check';
+
+export const STALE_CHECK = (staleness: number, max: number) =>
+  `last successful check ${staleness} ms ago, more than maxStaleness (${max} ms)`;
+
+export const NOT_A_METHOD = (where: string) =>
+  `@SyncTask decorates ${where}, which is not a method (a getter, setter or accessor). ` +
+  `Put it on a method called as (action: SyncAction, ctx: SyncContext).`;

@@ -46,7 +46,7 @@ describe('SyncService', () => {
     assert.equal(snapshot.version, 1);
     assert.equal(snapshot.data, sync.getData('flags'), 'same object, decoded once');
     assert.ok(Object.isFrozen(snapshot) && Object.isFrozen(snapshot.data) && Object.isFrozen(snapshot.data.items));
-    assert.throws(() => snapshot.data.items.push('x'), TypeError);
+    assert.throws(() => (snapshot.data.items as string[]).push('x'), TypeError);
     const modified = sync.getLastModified('flags')!;
     modified.setTime(0);
     assert.notEqual(sync.getLastModified('flags')!.getTime(), 0, 'getLastModified hands out a copy');

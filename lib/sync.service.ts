@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { filter, firstValueFrom, type Observable, timeout as rxTimeout, catchError, throwError } from 'rxjs';
-import { SyncTimeoutError } from './sync.errors.js';
-import { NOT_READY } from './sync.messages.js';
+import { filter, type Observable } from 'rxjs';
+import { SyncTasksNotRegisteredError } from './sync.errors.js';
+import { NOT_READY, NOT_REGISTERED_YET } from './sync.messages.js';
 import type { SyncSnapshot, SyncTaskStatus, SyncVersion } from './interfaces/sync-task.interface.js';
+import type { DeepReadonly } from './interfaces/deep-readonly.type.js';
+import { type SyncTaskTag, tokenTag } from './sync-task.token.js';
 import { SyncRegistry } from './sync.registry.js';
 import { SyncLeaseKeeper } from './engine/lease.keeper.js';
 import { SyncRefreshChannel } from './engine/refresh.channel.js';
 import { SyncReplicaState } from './engine/replica.state.js';
+import { whenReady } from './engine/ready.waiter.js';
 
 /** Options of `SyncService.whenReady()`. */
 export interface SyncWhenReadyOptions {
@@ -17,8 +20,12 @@ export interface SyncWhenReadyOptions {
 /**
  * The read API. Every getter is synchronous and local: it returns this
  * process's replica (a `Map` lookup), never touching the network. The data is
- * deep-frozen unless the module was configured with `freeze: false`.
- * An unknown tag throws `UnknownSyncTaskError`.
+ * deep-frozen unless the module was configured with `freeze: false`, and typed
+ * `DeepReadonly` either way (one service type serves every module configuration).
+ *
+ * Every method takes a tag (`'flags'`) or a `defineSyncTask()` token (`Flags`); a token
+ * types the data it returns. An unknown tag throws `UnknownSyncTaskError`; a read before
+ * the module registered its tasks (in a constructor) `SyncTasksNotRegisteredError`.
  */
 @Injectable()
 export class SyncService {
@@ -30,24 +37,27 @@ export class SyncService {
   ) {}
 
   /** The current data of `tag`, or `undefined` before the first successful check. */
-  getData<T = unknown>(tag: string): T | undefined {
-    return this.state.entry(tag).snapshot?.data as T | undefined;
+  getData<T = unknown>(tag: SyncTaskTag<T>): DeepReadonly<T> | undefined {
+    // `typeof` first: a string tag costs what it did before tokens, a token one property read.
+    return this.state.entry(typeof tag === 'string' ? tag : tokenTag(tag)).snapshot?.data as
+      DeepReadonly<T> | undefined;
   }
 
   /** The version that goes with `getData(tag)`. */
-  getVersion(tag: string): SyncVersion | undefined {
-    return this.state.entry(tag).snapshot?.version;
+  getVersion(tag: SyncTaskTag): SyncVersion | undefined {
+    return this.state.entry(typeof tag === 'string' ? tag : tokenTag(tag)).snapshot?.version;
   }
 
   /** When the current version was fetched (a fresh `Date` each call). */
-  getLastModified(tag: string): Date | undefined {
-    const snapshot = this.state.entry(tag).snapshot;
+  getLastModified(tag: SyncTaskTag): Date | undefined {
+    const snapshot = this.state.entry(typeof tag === 'string' ? tag : tokenTag(tag)).snapshot;
     return snapshot && new Date(snapshot.modifiedAt.getTime());
   }
 
   /** Version, data and time in one consistent, frozen object. */
-  getSnapshot<T = unknown>(tag: string): SyncSnapshot<T> | undefined {
-    return this.state.entry(tag).snapshot as SyncSnapshot<T> | undefined;
+  getSnapshot<T = unknown>(tag: SyncTaskTag<T>): SyncSnapshot<DeepReadonly<T>> | undefined {
+    return this.state.entry(typeof tag === 'string' ? tag : tokenTag(tag)).snapshot as
+      SyncSnapshot<DeepReadonly<T>> | undefined;
   }
 
   /**
@@ -55,30 +65,29 @@ export class SyncService {
    * A failed check is recorded in `status()` and resolves with the last good snapshot.
    * @throws SyncTimeoutError when no leader answered in time.
    */
-  refresh<T = unknown>(tag: string): Promise<SyncSnapshot<T> | undefined> {
-    return this.channel.refresh(tag) as Promise<SyncSnapshot<T> | undefined>;
+  refresh<T = unknown>(tag: SyncTaskTag<T>): Promise<SyncSnapshot<DeepReadonly<T>> | undefined> {
+    return this.channel.refresh(tokenTag(tag)) as Promise<SyncSnapshot<DeepReadonly<T>> | undefined>;
   }
 
-  /** Resolves once every named task (default: all) has data. */
-  async whenReady(tags: readonly string[] = this.registry.tags(), options: SyncWhenReadyOptions = {}): Promise<void> {
-    const missing = new Set(tags.filter((tag) => this.state.entry(tag).snapshot === undefined));
-    if (missing.size === 0) return;
-    let ready$ = this.state.changes$.pipe(filter((snapshot) => missing.delete(snapshot.tag) && missing.size === 0));
-    if (options.timeout !== undefined) {
-      const ms = options.timeout;
-      ready$ = ready$.pipe(
-        rxTimeout(ms),
-        catchError(() => throwError(() => new SyncTimeoutError(NOT_READY([...missing], ms)))),
-      );
-    }
-    await firstValueFrom(ready$);
+  /**
+   * Resolves once every named task (default: all) has data.
+   * @throws SyncTimeoutError naming the tasks still missing after `options.timeout`;
+   *   SyncTasksNotRegisteredError when called before the module registered its tasks.
+   */
+  async whenReady(tags?: readonly SyncTaskTag[], options: SyncWhenReadyOptions = {}): Promise<void> {
+    // Before discovery "every task" is none: resolving at once would be a lie.
+    if (!this.registry.isComplete())
+      throw new SyncTasksNotRegisteredError(NOT_REGISTERED_YET('whenReady() was called'));
+    const names = tags ? tags.map(tokenTag) : this.registry.tags();
+    await whenReady(this.state, names, options.timeout, NOT_READY);
   }
 
   /** New snapshots as they are installed in this process (of `tag`, or of every task). */
-  changes<T = unknown>(tag?: string): Observable<SyncSnapshot<T>> {
-    if (tag !== undefined) this.state.entry(tag);
-    const changes$ = this.state.changes$ as Observable<SyncSnapshot<T>>;
-    return tag === undefined ? changes$ : changes$.pipe(filter((snapshot) => snapshot.tag === tag));
+  changes<T = unknown>(tag?: SyncTaskTag<T>): Observable<SyncSnapshot<DeepReadonly<T>>> {
+    const changes$ = this.state.changes$ as Observable<SyncSnapshot<DeepReadonly<T>>>;
+    if (tag === undefined) return changes$;
+    const name = this.state.entry(tokenTag(tag)).task.tag;
+    return changes$.pipe(filter((snapshot) => snapshot.tag === name));
   }
 
   /** Every task as this process sees it, in registration order. */

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SYNC_OPTIONS } from '../sync.constants.js';
-import { SyncError } from '../sync.errors.js';
-import { FOLLOW_ERROR, READ_FAILED, READ_RECOVERED } from '../sync.messages.js';
+import { InvalidSyncResultError, SyncError } from '../sync.errors.js';
+import { FOLLOW_ERROR, READ_FAILED, READ_RECOVERED, STORED_SCHEMA_REFUSED } from '../sync.messages.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
 import type { SyncRecordHead, SyncStoreEvent, SyncSubscription } from '../backend/sync-store.interface.js';
 import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
 import { checkRecordHead } from './record.checks.js';
+import { checkSchema } from './schema.check.js';
 
 /**
  * Keeps this process's replicas in line with the store. A change event makes
@@ -120,14 +121,20 @@ export class SyncReplicator {
         const record = await store.read(name, tag);
         if (!record) break;
         checkRecordHead(tag, record);
-        this.state.install(tag, record);
+        // Validate, then swap: a record that fails the schema throws here and is never installed.
+        const data = state.task.schema
+          ? await checkSchema(state.task, record.data, (issues) => STORED_SCHEMA_REFUSED(tag, record.version, issues))
+          : record.data;
+        this.state.install(tag, data === record.data ? record : { ...record, data });
         if (this.state.recordSuccess(state) > 0) this.logger.log(READ_RECOVERED(tag));
         if (record.revision < wanted) break; // an older record than announced: the reconcile will retry
       } catch (error) {
         // A payload that fails to decode (or a read that fails) keeps the last good replica, shows in status() and
         // health.
         const failure = error instanceof Error ? error : new SyncError(String(error), { tag });
-        if (this.state.recordFailure(state, failure)) this.logger.error(READ_FAILED(tag, failure));
+        // A schema's refusal already says all of that; other failures get the context.
+        const message = failure instanceof InvalidSyncResultError ? failure.message : READ_FAILED(tag, failure);
+        if (this.state.recordFailure(state, failure)) this.logger.error(message);
         break;
       }
     }

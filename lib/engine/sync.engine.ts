@@ -7,13 +7,15 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SYNC_OPTIONS } from '../sync.constants.js';
-import { NO_TASKS } from '../sync.messages.js';
+import { NO_SHUTDOWN_HOOKS, NO_TASKS, READY_TIMEOUT } from '../sync.messages.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
 import type { SyncStoreEvent } from '../backend/sync-store.interface.js';
 import { SyncRegistry } from '../sync.registry.js';
 import { SyncLeaseKeeper, type SyncTerm } from './lease.keeper.js';
 import { SyncRefreshChannel } from './refresh.channel.js';
 import { SyncReplicator } from './replicator.js';
+import { SyncReplicaState } from './replica.state.js';
+import { whenReady } from './ready.waiter.js';
 import { SyncTaskRunner } from './task.runner.js';
 
 /**
@@ -22,11 +24,13 @@ import { SyncTaskRunner } from './task.runner.js';
  * lease at `beforeApplicationShutdown`; closes the backends at
  * `onApplicationShutdown`. It wires the parts together and owns no state of
  * its own: leadership is the lease keeper's, timers the runner's.
+ * With `ready.wait`, bootstrap resolves only once every task has data.
  */
 @Injectable()
 export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('SyncModule');
   private started = false;
+  private closed = false;
 
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
@@ -35,10 +39,14 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly replicator: SyncReplicator,
     private readonly runner: SyncTaskRunner,
     private readonly channel: SyncRefreshChannel,
+    private readonly state: SyncReplicaState,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { store, lock } = this.options;
+    const { store, lock, ready, sharedLock, name, leaseTtl } = this.options;
+    // Nest adds its signal listeners in app.enableShutdownHooks(), which main.ts calls before
+    // app.listen() runs this hook: none here means SIGTERM kills the process with the lease held.
+    if (sharedLock && process.listenerCount('SIGTERM') === 0) this.logger.warn(NO_SHUTDOWN_HOOKS(name, leaseTtl));
     await store.connect?.();
     await lock.connect?.();
     if (this.registry.all().length === 0) {
@@ -49,6 +57,22 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
     this.channel.bind((tag) => this.runner.runNow(tag));
     await this.replicator.start((event) => this.onEvent(event));
     await this.keeper.start((term) => this.onTerm(term));
+    if (ready.wait) await this.waitForData(ready.timeout);
+  }
+
+  /**
+   * Holds bootstrap until every task has data. On timeout, stops what bootstrap started
+   * (Nest does not close an application whose init failed, and the timers would keep the
+   * process alive) and fails with the tasks still missing.
+   */
+  private async waitForData(timeout: number): Promise<void> {
+    try {
+      await whenReady(this.state, this.registry.tags(), timeout, READY_TIMEOUT);
+    } catch (error) {
+      await this.beforeApplicationShutdown();
+      await this.onApplicationShutdown();
+      throw error;
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -64,6 +88,8 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     const results = await Promise.allSettled([this.options.store.close(), this.options.lock.close()]);
     for (const result of results) {
       if (result.status === 'rejected') this.logger.warn(`Closing a sync backend failed: ${String(result.reason)}`);

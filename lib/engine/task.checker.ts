@@ -8,6 +8,7 @@ import {
   INVALID_VERSION,
   NOT_JSON,
   RECOVERED,
+  SCHEMA_REFUSED,
   STALE_FENCE,
   TOO_LARGE,
 } from '../sync.messages.js';
@@ -15,6 +16,7 @@ import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface
 import { SyncAction, type SyncVersion } from '../interfaces/sync-task.interface.js';
 import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
 import { isSyncVersion } from './record.checks.js';
+import { checkSchema } from './schema.check.js';
 import type { SyncTerm } from './lease.keeper.js';
 
 /** How a check ended. */
@@ -55,13 +57,18 @@ export class SyncTaskChecker {
       const data = await this.call(state, term, SyncAction.DATA, previousVersion);
       if (data === undefined || data === null) throw new InvalidSyncResultError(EMPTY_DATA(tag, data), { tag });
       this.checkData(tag, data);
+      // The store gets the source's data as it came (every process validates what it reads, and
+      // a transform's output need not pass the schema again, nor be JSON); readers get the output.
+      const value = state.task.schema
+        ? await checkSchema(state.task, data, (issues) => SCHEMA_REFUSED(tag, version, issues))
+        : data;
       term.signal.throwIfAborted();
       const record = { tag, version, data, modifiedAt: Date.now(), checkedAt: Date.now(), fence: term.lease.fence };
       const result = await store.write(name, record);
       // Logged even when the term ended meanwhile: a refused late write is what the fence is for.
       if (!result.accepted) return this.fenced(state, term, result.fence);
       state.storedVersion = version;
-      this.state.install(tag, { ...record, revision: result.revision });
+      this.state.install(tag, { ...record, data: value, revision: result.revision });
       return this.succeeded(state, record.checkedAt, 'changed');
     } catch (error) {
       if (term.signal.aborted) return 'aborted';

@@ -1,6 +1,17 @@
 import type { SyncLock } from '../backend/sync-lock.interface.js';
 import type { SyncStore } from '../backend/sync-store.interface.js';
 
+/** Module option `ready`: whether bootstrap waits for the first data of every task. */
+export interface SyncReadyOptions {
+  /**
+   * Hold `app.init()` / `app.listen()` until every task has data (read from the store or
+   * fetched by this process); default `false` (start at once, reads return `undefined` until then).
+   */
+  wait?: boolean;
+  /** ms to wait before bootstrap fails with `SyncTimeoutError` naming the tasks still missing; default 30 000. */
+  timeout?: number;
+}
+
 /** Options of `SyncModule.forRoot()` / the factory of `forRootAsync()`. */
 export interface SyncModuleOptions {
   /** ms between the end of one check and the start of the next (required; finite, > 0). */
@@ -24,6 +35,8 @@ export interface SyncModuleOptions {
    * no limit.
    */
   maxDataBytes?: number;
+  /** Wait at bootstrap for the first data of every task; off by default. */
+  ready?: SyncReadyOptions;
 }
 
 /** The options after `normalizeSyncOptions()`: every default filled in. */
@@ -37,4 +50,7 @@ export interface NormalizedSyncOptions {
   readonly leaseTtl: number;
   readonly freeze: boolean;
   readonly maxDataBytes: number;
+  readonly ready: { readonly wait: boolean; readonly timeout: number };
+  /** The lock is shared between processes (anything but the in-memory default): shutdown hooks matter. */
+  readonly sharedLock: boolean;
 }
