@@ -15,6 +15,7 @@ import { SyncLeaseKeeper, type SyncTerm } from './lease.keeper.js';
 import { SyncRefreshChannel } from './refresh.channel.js';
 import { SyncReplicator } from './replicator.js';
 import { SyncTaskRunner } from './task.runner.js';
+import { SyncBackup } from './backup/backup.service.js';
 
 /**
  * The engine's lifecycle: connects the backends and starts following and
@@ -35,17 +36,41 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly replicator: SyncReplicator,
     private readonly runner: SyncTaskRunner,
     private readonly channel: SyncRefreshChannel,
+    private readonly backup: SyncBackup,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { store, lock } = this.options;
-    await store.connect?.();
-    await lock.connect?.();
-    if (this.registry.all().length === 0) {
+    const tasks = this.registry.all().length > 0;
+    // --- backup: serve what the last run saved before the first contact with the store; with backups on,
+    // a store that does not answer does not fail the bootstrap: join in the background when it does.
+    if (tasks) await this.backup.load();
+    try {
+      await this.connect();
+    } catch (error) {
+      if (!tasks || !this.backup.tolerates(error)) throw error;
+      this.started = true;
+      this.backup.start();
+      this.backup.joinLater(error, () => this.connect().then(() => this.join()));
+      return;
+    }
+    // --- end backup
+    if (!tasks) {
       this.logger.warn(NO_TASKS);
       return;
     }
     this.started = true;
+    this.backup.start();
+    await this.join();
+  }
+
+  private async connect(): Promise<void> {
+    await this.options.store.connect?.();
+    await this.options.lock.connect?.();
+  }
+
+  /** Follows the store and contends for the lease (at bootstrap, or when a store that was down answers). */
+  private async join(): Promise<void> {
+    if (!this.started) return;
     this.channel.bind((tag) => this.runner.runNow(tag));
     await this.replicator.start((event) => this.onEvent(event));
     await this.keeper.start((term) => this.onTerm(term));
@@ -54,6 +79,7 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    await this.backup.stopJoining();
     this.channel.close();
     const released = await this.keeper.stop(() => this.runner.drain());
     if (released) {
@@ -61,6 +87,7 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
       await this.options.store.publish(this.options.name, event).catch(() => undefined);
     }
     await this.replicator.stop();
+    await this.backup.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

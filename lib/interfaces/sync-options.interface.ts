@@ -24,6 +24,28 @@ export interface SyncModuleOptions {
    * no limit.
    */
   maxDataBytes?: number;
+  /** Last-known-good snapshots on local disk (off by default): see `SyncBackupOptions`. */
+  backup?: SyncBackupOptions;
+}
+
+/**
+ * `backup: { dir, maxAge? }`: every process writes each snapshot it installs to `<dir>/<name>/`, and at start
+ * serves what it finds there (checksum verified, younger than `maxAge`) until the store answers; live data always
+ * supersedes it. With it, a store unreachable at start no longer fails the bootstrap.
+ */
+export interface SyncBackupOptions {
+  /** Directory of the backups (created if missing); one sub-directory per namespace, one file per task. */
+  dir: string;
+  /** ms since a backup's last successful check beyond which it is not loaded; default: any age. */
+  maxAge?: number;
+}
+
+/** The `backup` option after validation. */
+export interface NormalizedBackupOptions {
+  /** The namespace's own directory, absolute: `<backup.dir>/<name>`. */
+  readonly dir: string;
+  /** Infinity when not given. */
+  readonly maxAge: number;
 }
 
 /** The options after `normalizeSyncOptions()`: every default filled in. */
@@ -37,4 +59,6 @@ export interface NormalizedSyncOptions {
   readonly leaseTtl: number;
   readonly freeze: boolean;
   readonly maxDataBytes: number;
+  /** Undefined when backups are off. */
+  readonly backup: NormalizedBackupOptions | undefined;
 }
