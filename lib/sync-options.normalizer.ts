@@ -77,6 +77,12 @@ function checkBackend<T extends object>(
   return value as T;
 }
 
+/** `{ backup }` when backups are on, else nothing (the key stays absent). */
+function backupOption(value: unknown, name: string): Pick<NormalizedSyncOptions, 'backup'> {
+  const backup = normalizeBackupOptions(value, name);
+  return backup ? { backup } : {};
+}
+
 /**
  * Validates `SyncModule` options and fills in the defaults, once, at bootstrap.
  * @throws InvalidSyncOptionsError naming the option, the value and the fix.
@@ -115,7 +121,7 @@ export function normalizeSyncOptions(options: SyncModuleOptions | undefined): No
     timeout: checkDuration('timeout', options.timeout, DEFAULT_TIMEOUT),
     maxDataBytes: checkSize('maxDataBytes', options.maxDataBytes),
     leaseTtl: checkDuration('leaseTtl', options.leaseTtl, DEFAULT_LEASE_TTL, MIN_LEASE_TTL),
-    backup: normalizeBackupOptions(options.backup, name),
+    ...backupOption(options.backup, name),
     store:
       options.store === undefined
         ? new MemorySyncStore()

@@ -59,6 +59,6 @@ export interface NormalizedSyncOptions {
   readonly leaseTtl: number;
   readonly freeze: boolean;
   readonly maxDataBytes: number;
-  /** Undefined when backups are off. */
-  readonly backup: NormalizedBackupOptions | undefined;
+  /** Absent when backups are off. */
+  readonly backup?: NormalizedBackupOptions;
 }
