@@ -7,6 +7,7 @@ import { SYNC_LOCK_METHODS } from './backend/sync-lock.interface.js';
 import { MemorySyncLock } from './backends/memory/memory-sync.lock.js';
 import { SYNC_STORE_METHODS } from './backend/sync-store.interface.js';
 import { MemorySyncStore } from './backends/memory/memory-sync.store.js';
+import { normalizeBackupOptions } from './engine/backup/backup.options.js';
 
 /** The longest delay a Node timer honours. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -22,6 +23,7 @@ const KNOWN = new Set([
   'freeze',
   'maxDataBytes',
   'ready',
+  'backup',
 ]);
 
 /**
@@ -93,6 +95,12 @@ function checkBackend<T extends object>(
   return value as T;
 }
 
+/** `{ backup }` when backups are on, else nothing (the key stays absent). */
+function backupOption(value: unknown, name: string): Pick<NormalizedSyncOptions, 'backup'> {
+  const backup = normalizeBackupOptions(value, name);
+  return backup ? { backup } : {};
+}
+
 /**
  * Validates `SyncModule` options and fills in the defaults, once, at bootstrap.
  * @throws InvalidSyncOptionsError naming the option, the value and the fix.
@@ -128,6 +136,7 @@ export function normalizeSyncOptions(options: SyncModuleOptions | undefined): No
     timeout: checkDuration('timeout', options.timeout, DEFAULT_TIMEOUT),
     maxDataBytes: checkSize('maxDataBytes', options.maxDataBytes),
     leaseTtl: checkDuration('leaseTtl', options.leaseTtl, DEFAULT_LEASE_TTL, MIN_LEASE_TTL),
+    ...backupOption(options.backup, name),
     store:
       options.store === undefined
         ? new MemorySyncStore()

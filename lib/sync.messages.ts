@@ -156,3 +156,7 @@ export const STALE_CHECK = (staleness: number, max: number) =>
 export const NOT_A_METHOD = (where: string) =>
   `@SyncTask decorates ${where}, which is not a method (a getter, setter or accessor). ` +
   `Put it on a method called as (action: SyncAction, ctx: SyncContext).`;
+
+export const SERVING_BACKUP =
+  'serving data restored from a backup file, not yet confirmed by the store: ' +
+  'pass acceptBackup: true to count it as healthy (a readiness probe during a store outage)';

@@ -15,6 +15,10 @@ import { SyncRefreshChannel } from './engine/refresh.channel.js';
 import { SyncTaskRunner } from './engine/task.runner.js';
 import { SyncService } from './sync.service.js';
 import { SyncReplicaState } from './engine/replica.state.js';
+import { SyncBackup } from './engine/backup/backup.service.js';
+import { SyncBackupLoader } from './engine/backup/backup.loader.js';
+import { SyncBackupWriter } from './engine/backup/backup.writer.js';
+import { SyncStoreRejoin } from './engine/backup/backup.rejoin.js';
 
 /**
  * Keeps `@SyncTask` data fresh in every process: `SyncModule.forRoot({ interval })`
@@ -39,6 +43,11 @@ import { SyncReplicaState } from './engine/replica.state.js';
     SyncEngine,
     SyncService,
     SyncHealthIndicator,
+    // backup: last-known-good snapshots on local disk, and starting on them during a store outage
+    SyncBackupWriter,
+    SyncBackupLoader,
+    SyncStoreRejoin,
+    SyncBackup,
   ],
   exports: [SyncService, SyncHealthIndicator],
 })

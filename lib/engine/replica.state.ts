@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { SYNC_OPTIONS } from '../sync.constants.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
-import type { SyncSnapshot, SyncTaskError, SyncTaskStatus, SyncVersion } from '../interfaces/sync-task.interface.js';
+import type {
+  SyncBackupStatus,
+  SyncDataOrigin,
+  SyncSnapshot,
+  SyncTaskError,
+  SyncTaskStatus,
+  SyncVersion,
+} from '../interfaces/sync-task.interface.js';
 import type { SyncRecordHead } from '../backend/sync-store.interface.js';
 import { SyncRegistry, type SyncTaskDefinition } from '../sync.registry.js';
 import { deepFreeze } from './deep-freeze.util.js';
@@ -21,10 +28,28 @@ export interface SyncTaskState {
   consecutiveFailures: number;
   failures: number;
   running: boolean;
+  /** Where `snapshot` came from (backup: loaded from a file at start, until live data supersedes it). */
+  origin: SyncDataOrigin | undefined;
+  /** The backup file's state, kept by the backup writer; undefined when backups are off. */
+  backup: SyncBackupStatus | undefined;
+  /**
+   * The data as the store holds it, when a schema transformed it for readers and backups are on:
+   * a backup keeps the source's data, so it passes the schema again when it is loaded.
+   */
+  source: unknown;
 }
 
-/** A record to install: a store record, or the leader's own write. */
-export type SyncInstallable = Omit<SyncRecordHead, 'tag'> & { data: unknown };
+/**
+ * A record to install: a store record, or the leader's own write. `data` is what readers get;
+ * `source`, when a schema transformed it, the data as the store holds it.
+ */
+export type SyncInstallable = Omit<SyncRecordHead, 'tag'> & { data: unknown; source?: unknown };
+
+/** A snapshot read from a backup file (`source` as in `SyncInstallable`). */
+export type SyncBackupInstallable = Pick<SyncRecordHead, 'version' | 'modifiedAt' | 'checkedAt'> & {
+  data: unknown;
+  source?: unknown;
+};
 
 /**
  * The local replicas of every task in this process. Reads are a `Map` lookup;
@@ -62,9 +87,35 @@ export class SyncReplicaState {
     const state = this.entry(tag);
     this.seen(state, record.checkedAt);
     if (record.revision <= state.revision) return false;
+    // --- backup: live data of the version a backup already serves only marks it live (no second change event).
+    if (state.origin === 'backup' && state.snapshot?.version === record.version) {
+      state.origin = 'live';
+      state.revision = record.revision;
+      return false;
+    }
+    // --- end backup
     const data = this.options.freeze ? deepFreeze(record.data) : record.data;
     state.snapshot = Object.freeze({ tag, version: record.version, data, modifiedAt: new Date(record.modifiedAt) });
     state.revision = record.revision;
+    state.origin = 'live';
+    state.source = this.options.backup ? record.source : undefined;
+    this.changes$.next(state.snapshot);
+    return true;
+  }
+
+  /**
+   * Installs a snapshot loaded from a backup file, only while the task has no data at all: live data
+   * always supersedes a backup, never the reverse. Its store revision stays 0, so any store record
+   * (even of an older version: the store is the truth once it answers) replaces it.
+   */
+  installBackup(tag: string, record: SyncBackupInstallable): boolean {
+    const state = this.entry(tag);
+    if (state.snapshot) return false;
+    const data = this.options.freeze ? deepFreeze(record.data) : record.data;
+    state.snapshot = Object.freeze({ tag, version: record.version, data, modifiedAt: new Date(record.modifiedAt) });
+    state.origin = 'backup';
+    state.source = record.source;
+    this.seen(state, record.checkedAt);
     this.changes$.next(state.snapshot);
     return true;
   }
@@ -97,6 +148,7 @@ export class SyncReplicaState {
   }
 
   status(): SyncTaskStatus[] {
+    const now = Date.now();
     return this.all().map((s) => ({
       tag: s.task.tag,
       version: s.snapshot?.version,
@@ -108,6 +160,9 @@ export class SyncReplicaState {
       interval: s.task.interval,
       timeout: s.task.timeout,
       running: s.running,
+      origin: s.snapshot && s.origin,
+      ageMs: s.snapshot && s.lastCheckedAt !== undefined ? now - s.lastCheckedAt : undefined,
+      backup: s.backup && { ...s.backup, savedAt: s.backup.savedAt && new Date(s.backup.savedAt.getTime()) },
     }));
   }
 
@@ -122,6 +177,9 @@ export class SyncReplicaState {
       consecutiveFailures: 0,
       failures: 0,
       running: false,
+      origin: undefined,
+      backup: undefined,
+      source: undefined,
     };
     this.tasks.set(tag, state);
     return state;

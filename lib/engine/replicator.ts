@@ -125,7 +125,7 @@ export class SyncReplicator {
         const data = state.task.schema
           ? await checkSchema(state.task, record.data, (issues) => STORED_SCHEMA_REFUSED(tag, record.version, issues))
           : record.data;
-        this.state.install(tag, data === record.data ? record : { ...record, data });
+        this.state.install(tag, data === record.data ? record : { ...record, data, source: record.data });
         if (this.state.recordSuccess(state) > 0) this.logger.log(READ_RECOVERED(tag));
         if (record.revision < wanted) break; // an older record than announced: the reconcile will retry
       } catch (error) {

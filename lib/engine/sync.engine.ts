@@ -17,6 +17,7 @@ import { SyncReplicator } from './replicator.js';
 import { SyncReplicaState } from './replica.state.js';
 import { whenReady } from './ready.waiter.js';
 import { SyncTaskRunner } from './task.runner.js';
+import { SyncBackup } from './backup/backup.service.js';
 
 /**
  * The engine's lifecycle: connects the backends and starts following and
@@ -40,24 +41,50 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly runner: SyncTaskRunner,
     private readonly channel: SyncRefreshChannel,
     private readonly state: SyncReplicaState,
+    private readonly backup: SyncBackup,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { store, lock, ready, sharedLock, name, leaseTtl } = this.options;
+    const { ready, sharedLock, name, leaseTtl } = this.options;
     // Nest adds its signal listeners in app.enableShutdownHooks(), which main.ts calls before
     // app.listen() runs this hook: none here means SIGTERM kills the process with the lease held.
     if (sharedLock && process.listenerCount('SIGTERM') === 0) this.logger.warn(NO_SHUTDOWN_HOOKS(name, leaseTtl));
-    await store.connect?.();
-    await lock.connect?.();
-    if (this.registry.all().length === 0) {
+    const tasks = this.registry.all().length > 0;
+    // Serve what the last run saved before the first contact with the store; with backups on,
+    // a store that does not answer does not fail the bootstrap: join in the background when it does.
+    if (tasks) await this.backup.load();
+    try {
+      await this.connect();
+    } catch (error) {
+      if (!tasks || !this.backup.tolerates(error)) throw error;
+      this.started = true;
+      this.backup.start();
+      this.backup.joinLater(error, () => this.connect().then(() => this.join()));
+      // Backup data counts as data: with every task restored, the wait ends at once.
+      if (ready.wait) await this.waitForData(ready.timeout);
+      return;
+    }
+    if (!tasks) {
       this.logger.warn(NO_TASKS);
       return;
     }
     this.started = true;
+    this.backup.start();
+    await this.join();
+    if (ready.wait) await this.waitForData(ready.timeout);
+  }
+
+  private async connect(): Promise<void> {
+    await this.options.store.connect?.();
+    await this.options.lock.connect?.();
+  }
+
+  /** Follows the store and contends for the lease (at bootstrap, or when a store that was down answers). */
+  private async join(): Promise<void> {
+    if (!this.started) return;
     this.channel.bind((tag) => this.runner.runNow(tag));
     await this.replicator.start((event) => this.onEvent(event));
     await this.keeper.start((term) => this.onTerm(term));
-    if (ready.wait) await this.waitForData(ready.timeout);
   }
 
   /**
@@ -78,6 +105,7 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    await this.backup.stopJoining();
     this.channel.close();
     const released = await this.keeper.stop(() => this.runner.drain());
     if (released) {
@@ -85,6 +113,7 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
       await this.options.store.publish(this.options.name, event).catch(() => undefined);
     }
     await this.replicator.stop();
+    await this.backup.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

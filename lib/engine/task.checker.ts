@@ -68,7 +68,7 @@ export class SyncTaskChecker {
       // Logged even when the term ended meanwhile: a refused late write is what the fence is for.
       if (!result.accepted) return this.fenced(state, term, result.fence);
       state.storedVersion = version;
-      this.state.install(tag, { ...record, data: value, revision: result.revision });
+      this.state.install(tag, { ...record, data: value, source: data, revision: result.revision });
       return this.succeeded(state, record.checkedAt, 'changed');
     } catch (error) {
       if (term.signal.aborted) return 'aborted';

@@ -37,6 +37,28 @@ export interface SyncModuleOptions {
   maxDataBytes?: number;
   /** Wait at bootstrap for the first data of every task; off by default. */
   ready?: SyncReadyOptions;
+  /** Last-known-good snapshots on local disk (off by default): see `SyncBackupOptions`. */
+  backup?: SyncBackupOptions;
+}
+
+/**
+ * `backup: { dir, maxAge? }`: every process writes each snapshot it installs to `<dir>/<name>/`, and at start
+ * serves what it finds there (checksum verified, younger than `maxAge`) until the store answers; live data always
+ * supersedes it. With it, a store unreachable at start no longer fails the bootstrap.
+ */
+export interface SyncBackupOptions {
+  /** Directory of the backups (created if missing); one sub-directory per namespace, one file per task. */
+  dir: string;
+  /** ms since a backup's last successful check beyond which it is not loaded; default: any age. */
+  maxAge?: number;
+}
+
+/** The `backup` option after validation. */
+export interface NormalizedBackupOptions {
+  /** The namespace's own directory, absolute: `<backup.dir>/<name>`. */
+  readonly dir: string;
+  /** Infinity when not given. */
+  readonly maxAge: number;
 }
 
 /** The options after `normalizeSyncOptions()`: every default filled in. */
@@ -53,4 +75,6 @@ export interface NormalizedSyncOptions {
   readonly ready: { readonly wait: boolean; readonly timeout: number };
   /** The lock is shared between processes (anything but the in-memory default): shutdown hooks matter. */
   readonly sharedLock: boolean;
+  /** Absent when backups are off. */
+  readonly backup?: NormalizedBackupOptions;
 }

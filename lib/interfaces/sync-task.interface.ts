@@ -43,6 +43,20 @@ export interface SyncTaskError {
   readonly at: Date;
 }
 
+/** Where the data a process serves came from: the store or its own check (`live`), or a backup file (`backup`). */
+export type SyncDataOrigin = 'live' | 'backup';
+
+/** The backup file of a task, when the module's `backup` option is set. */
+export interface SyncBackupStatus {
+  /** Absolute path of the file. */
+  readonly file: string;
+  /** When this process last wrote it (or, after a load, when the loaded file was written). */
+  readonly savedAt: Date | undefined;
+  /** Writes that failed since start (full disk, read-only directory...); reads are never affected. */
+  readonly writeFailures: number;
+  readonly lastError: string | undefined;
+}
+
 /** One task as `SyncService.status()` reports it, from this process's point of view. */
 export interface SyncTaskStatus {
   readonly tag: string;
@@ -59,4 +73,10 @@ export interface SyncTaskStatus {
   readonly timeout: number;
   /** A check of this task is in flight in this process. */
   readonly running: boolean;
+  /** Where the data served came from; undefined while there is none. */
+  readonly origin: SyncDataOrigin | undefined;
+  /** ms since the data served was last known current (`lastCheckedAt`), when status() was called. */
+  readonly ageMs: number | undefined;
+  /** The task's backup file; undefined when backups are off. */
+  readonly backup: SyncBackupStatus | undefined;
 }

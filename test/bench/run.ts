@@ -22,6 +22,7 @@ import { readPath } from './read-path.bench.js';
 import { scale } from './scale.bench.js';
 import { sourceLoad } from './source-load.bench.js';
 import { takeover } from './takeover.bench.js';
+import { backupColdStart } from './backup-cold-start.bench.js';
 
 const BENCHMARKS: Record<string, Benchmark> = {
   'read-path': readPath,
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   propagation,
   takeover,
   scale,
+  'backup-cold-start': backupColdStart,
 };
 
 const { values } = parseArgs({

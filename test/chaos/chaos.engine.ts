@@ -7,6 +7,9 @@
  * within one interval + 1 s. `runChaos` returns the invariants (see
  * chaos.report.ts); run.ts is its CLI, chaos.e2e-spec.ts its short run in `npm test`.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitUntil } from '../support/cluster.js';
 import { CallsLog } from './calls.log.js';
@@ -54,6 +57,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let store: ChaosStore | undefined;
   let cluster: ChaosCluster | undefined;
   let monitor: StoreMonitor | undefined;
+  // One backup directory for every instance, as processes of one host share it (the cold-start fault reuses it).
+  const backupDir = mkdtempSync(join(tmpdir(), 'vsync-chaos-backup-'));
   try {
     store = await startStore(backend, { redisPersistence: options.redisPersistence, tags });
     log(`seed ${seed}; ${store.description}`);
@@ -63,6 +68,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       SYNC_INTERVAL_MS: String(interval),
       SYNC_LEASE_TTL_MS: String(leaseTtl),
       DATA_DELAY_MS: '0',
+      BACKUP_DIR: backupDir,
     };
     const c = (cluster = new ChaosCluster(env, tags));
     const versions = new Map(tags.map((tag) => [tag, 1]));
@@ -83,7 +89,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     );
 
     // Fault phase: one fault at a time, 1–3 s apart; meanwhile random tasks get new versions.
-    const injector = new FaultInjector({ cluster: c, store, calls, monitor, leaseTtl, instances });
+    const injector = new FaultInjector({ cluster: c, store, calls, monitor, leaseTtl, instances, backupDir });
     const faultsEnd = Date.now() + seconds * 1_000;
     const bumping = (async () => {
       while (Date.now() < faultsEnd) {
@@ -161,5 +167,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await monitor?.stop();
     await cluster?.stop();
     await store?.dispose();
+    rmSync(backupDir, { recursive: true, force: true });
   }
 }

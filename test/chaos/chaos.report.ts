@@ -18,6 +18,7 @@ import {
   takeovers,
 } from './invariant.checks.js';
 import type { LeaseSample, StoreMonitor } from './store.monitor.js';
+import { type ColdStart, COLD_START_BOUND_MS } from './backup-cold-start.fault.js';
 
 /** One invariant: `pass` undefined for a figure that has no target (takeovers). */
 export interface InvariantRow {
@@ -84,6 +85,24 @@ function leaseEpisodes(outside: OutOfLeaseCall[], samples: readonly LeaseSample[
   });
 }
 
+/** A cold start passed: every backup version served within the bound, and the instance joined afterwards. */
+const coldStartOk = (c: ColdStart) =>
+  c.servedMs !== undefined && c.servedMs <= COLD_START_BOUND_MS && c.mismatched.length === 0 && c.joinMs !== undefined;
+
+function coldStartRow(coldStarts: ColdStart[]): InvariantRow {
+  const served = coldStarts.flatMap((c) => (c.servedMs === undefined ? [] : [c.servedMs]));
+  const joined = coldStarts.flatMap((c) => (c.joinMs === undefined ? [] : [c.joinMs]));
+  const ok = coldStarts.filter(coldStartOk).length;
+  return {
+    name:
+      `cold start during store outage: a fresh instance serves the backup versions within ${COLD_START_BOUND_MS} ms ` +
+      `of its bootstrap, then joins when the store returns (served max ${ms(Math.max(...served))}, joined median ${ms(medianMax(joined).median)})`,
+    value: `${ok}/${coldStarts.length}`,
+    target: `${coldStarts.length}/${coldStarts.length}`,
+    pass: ok === coldStarts.length,
+  };
+}
+
 /** Computes every invariant of a finished run. */
 export function evaluate(r: ChaosRecord): ChaosResult {
   const tags = Array.from({ length: r.tasks }, (_, i) => `t${i}`);
@@ -123,6 +142,7 @@ export function evaluate(r: ChaosRecord): ChaosResult {
       pass: converged === r.tasks,
     },
     zero('no crash: an instance died other than by our SIGKILL', crashes.length),
+    coldStartRow(r.injector.coldStarts),
     {
       name: 'takeovers (fault → first call by the new runner)',
       value: `${taken.length} (median ${ms(timed.median)}, max ${ms(timed.max)})`,
@@ -159,6 +179,13 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     ...(r.recoveryMs === undefined
       ? ['no recovery (one leader, every instance up to date) within 30 s after the faults']
       : []),
+    ...r.injector.coldStarts
+      .filter((c) => !coldStartOk(c))
+      .map(
+        (c) =>
+          `cold start: pid ${c.pid} expected ${JSON.stringify(c.expected)}, served in ${c.servedMs ?? '—'} ms, ` +
+          `mismatched [${c.mismatched.join(', ')}], joined ${c.joinMs ?? 'NOT'} ms after the store returned`,
+      ),
     ...r.injector.errors,
   ];
   return {

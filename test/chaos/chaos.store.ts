@@ -32,6 +32,9 @@ export interface ChaosStore {
   readonly env: Record<string, string>;
   /** Crashes the server and starts it again on the same port; resolves once it answers. */
   restart(): Promise<void>;
+  /** Crashes the server and leaves it down (the cold-start fault); `start()` brings it back on the same port. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   /** Kills the library's connections on the server side; resolves with how many. */
   cutConnections(): Promise<number>;
   /** Reads every task's fence and the lease in one step; undefined while the server does not answer. */

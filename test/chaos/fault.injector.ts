@@ -12,9 +12,10 @@ import type { SeededRandom } from './chaos.random.js';
 import type { ChaosStore } from './chaos.store.js';
 import type { Disruption } from './invariant.checks.js';
 import type { StoreMonitor } from './store.monitor.js';
+import { type ColdStart, coldStartDuringOutage } from './backup-cold-start.fault.js';
 
 /** The kinds of fault, drawn uniformly. */
-export const FAULT_KINDS = ['kill', 'stop-leader', 'restart-store', 'cut-connections'] as const;
+export const FAULT_KINDS = ['kill', 'stop-leader', 'restart-store', 'cut-connections', 'cold-start-outage'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** What the injector acts on. */
@@ -26,6 +27,8 @@ export interface FaultTargets {
   leaseTtl: number;
   /** How many instances to keep running. */
   instances: number;
+  /** BACKUP_DIR of every instance. */
+  backupDir: string;
 }
 
 /** Whether `pid` is in the stopped state (Linux /proc); false when it cannot tell. */
@@ -40,7 +43,15 @@ function isStopped(pid: number): boolean {
 
 /** Injects faults into one chaos run and counts them. */
 export class FaultInjector {
-  readonly counts: Record<FaultKind, number> = { kill: 0, 'stop-leader': 0, 'restart-store': 0, 'cut-connections': 0 };
+  readonly counts: Record<FaultKind, number> = {
+    kill: 0,
+    'stop-leader': 0,
+    'restart-store': 0,
+    'cut-connections': 0,
+    'cold-start-outage': 0,
+  };
+  /** What each cold start during a store outage saw (backup-cold-start.fault.ts). */
+  readonly coldStarts: ColdStart[] = [];
   readonly disruptions: Disruption[] = [];
   /** Faults not injected: no single leader to stop, or the leader never free of an open call. */
   skipped = 0;
@@ -63,7 +74,9 @@ export class FaultInjector {
             ? await this.stopLeader(rng)
             : kind === 'restart-store'
               ? await this.restart()
-              : await this.cut();
+              : kind === 'cold-start-outage'
+                ? await this.coldStart(rng)
+                : await this.cut();
       if (done.startsWith('skipped')) this.skipped++;
       else this.counts[kind]++;
       return `${kind}: ${done}`;
@@ -135,6 +148,17 @@ export class FaultInjector {
     await this.t.store.restart();
     if (!this.t.store.persistent) this.t.monitor.forgetFences();
     return `down and back in ${Date.now() - at} ms`;
+  }
+
+  /** Stop the store, replace an instance by a fresh one on the shared backup dir, start the store. */
+  private async coldStart(rng: SeededRandom): Promise<string> {
+    const at = Date.now();
+    this.disruptions.push({ kind: 'cold start during outage', at });
+    if (!this.t.store.persistent) this.t.monitor.forgetFences();
+    const { result, line } = await coldStartDuringOutage(this.t.cluster, this.t.store, this.t.backupDir, rng);
+    if (!this.t.store.persistent) this.t.monitor.forgetFences();
+    if (result) this.coldStarts.push(result);
+    return line;
   }
 
   /** Kill the library's connections on the server (CLIENT KILL / pg_terminate_backend). */

@@ -114,6 +114,14 @@ export class ChaosPostgresServer implements ChaosStore {
     await this.launch();
   }
 
+  async stop(): Promise<void> {
+    await run(...asPostgres(this.bin, 'pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w']));
+  }
+
+  start(): Promise<void> {
+    return this.launch();
+  }
+
   async cutConnections(): Promise<number> {
     const { rows } = await this.admin.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity

@@ -76,6 +76,14 @@ export class ChaosRedisServer implements ChaosStore {
     await this.launch();
   }
 
+  stop(): Promise<void> {
+    return this.kill();
+  }
+
+  start(): Promise<void> {
+    return this.launch();
+  }
+
   async cutConnections(): Promise<number> {
     const normal = Number(await this.admin.call('CLIENT', 'KILL', 'TYPE', 'normal'));
     const pubsub = Number(await this.admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));

@@ -9,6 +9,7 @@ const INSTANCE = fileURLToPath(new URL('../fixtures/instance.js', import.meta.ur
 
 /** What an instance reported over IPC. */
 export type InstanceEvent =
+  | { type: 'booting'; at: number }
   | { type: 'ready'; port: number; at: number }
   | { type: 'change'; tag: string; version: number; at: number }
   | { type: 'leader'; leader: boolean; at: number }

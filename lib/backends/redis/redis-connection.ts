@@ -39,6 +39,8 @@ export class RedisConnection {
   private lastError: string | undefined;
   private closed = false;
   private opening: Promise<void> | undefined;
+  /** A failed connect() stopped our client; ioredis then stays 'reconnecting' although nothing reconnects. */
+  private stopped = false;
   private readonly onError = (error: unknown) => (this.lastError = this.redact(messageOf(error)));
   private readonly onReady = () => (this.lastError = undefined);
 
@@ -113,7 +115,10 @@ export class RedisConnection {
       await this.settle('PING', (this.client as unknown as RedisCommandClient).ping());
     } catch (error) {
       // Stop the reconnection loop of our own client: a failed bootstrap must not keep the process alive.
-      if (this.owned) this.client.disconnect();
+      if (this.owned) {
+        this.client.disconnect();
+        this.stopped = true;
+      }
       const cause = this.lastError ?? this.redact(this.causeOf(error));
       throw new SyncConnectionError(REDIS_CONNECT_FAILED(this.owner, this.target, cause), { cause: error });
     }
@@ -159,7 +164,9 @@ export class RedisConnection {
    */
   private open(): Promise<void> | undefined {
     if (!this.owned) return undefined;
-    if (!this.opening && (this.client.status === 'wait' || this.client.status === 'end')) {
+    const status = this.client.status;
+    if (!this.opening && (status === 'wait' || status === 'end' || (this.stopped && status === 'reconnecting'))) {
+      this.stopped = false;
       this.opening = this.client.connect().finally(() => (this.opening = undefined));
     }
     return this.opening;

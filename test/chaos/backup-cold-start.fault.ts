@@ -1,0 +1,91 @@
+/**
+ * The "cold start during store outage" fault of a chaos run: stop the store, kill an instance (the dead
+ * one whose backup directory — shared by every instance of the run, as on one host — is reused), read the
+ * versions its backup files hold, start a fresh instance, and check it serves exactly those within 1 s of
+ * its bootstrap (the `booting` IPC event, sent before NestFactory.create); then start the store again and
+ * time until the fresh instance serves what the source holds, with no restart.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { backupFileName, decodeBackup } from '../../lib/engine/backup/backup.format.js';
+import { waitUntil } from '../support/cluster.js';
+import type { ChaosCluster } from './chaos.cluster.js';
+import type { SeededRandom } from './chaos.random.js';
+import { CHAOS_NAMESPACE, type ChaosStore } from './chaos.store.js';
+
+/** Bound of "serves the backup" after the bootstrap starts. */
+export const COLD_START_BOUND_MS = 1_000;
+
+/** What one cold start saw. */
+export interface ColdStart {
+  pid: number;
+  /** Tags with a loadable backup file, and the version in it. */
+  expected: Record<string, number>;
+  /** booting → the last of those versions installed; undefined when one never was. */
+  servedMs?: number;
+  /** Tags whose first install was not the backup's version. */
+  mismatched: string[];
+  /** Store back → the fresh instance serves the source's versions; undefined when not within 15 s. */
+  joinMs?: number;
+}
+
+/** The versions the backup files of `tags` in `dir` hold (files that do not load are left out). */
+function backupVersions(dir: string, tags: readonly string[]): Record<string, number> {
+  const found: Record<string, number> = {};
+  for (const tag of tags) {
+    try {
+      const raw = readFileSync(join(dir, CHAOS_NAMESPACE, backupFileName(tag)));
+      found[tag] = decodeBackup(raw, CHAOS_NAMESPACE, tag).meta.version as number;
+    } catch {
+      // no file yet, or one being replaced: not expected
+    }
+  }
+  return found;
+}
+
+/** Runs the fault once; resolves with what it saw and a line for the progress log. */
+export async function coldStartDuringOutage(
+  cluster: ChaosCluster,
+  store: ChaosStore,
+  backupDir: string,
+  rng: SeededRandom,
+): Promise<{ result?: ColdStart; line: string }> {
+  const live = cluster.live();
+  if (live.length === 0) return { line: 'skipped (no live instance)' };
+  await store.stop();
+  let down = true;
+  try {
+    const dead = rng.pick(live);
+    await cluster.kill(dead);
+    const expected = backupVersions(backupDir, cluster.cluster.tags);
+    const fresh = await cluster.spawn();
+    if (!fresh) return { line: `fresh instance did not start during the outage (dead pid ${dead.pid})` };
+    const booting = fresh.events.find((e) => e.type === 'booting')?.at ?? Date.now();
+    const firsts = Object.keys(expected).map((tag) => fresh.events.find((e) => e.type === 'change' && e.tag === tag));
+    const mismatched = Object.keys(expected).filter((tag, i) => {
+      const first = firsts[i];
+      return first?.type !== 'change' || first.version !== expected[tag];
+    });
+    const times = firsts.map((e) => e?.at);
+    const servedMs = times.every((at) => at !== undefined)
+      ? Math.max(0, ...(times as number[]).map((at) => at - booting))
+      : undefined;
+    const result: ColdStart = { pid: fresh.pid, expected, servedMs, mismatched };
+    const backAt = Date.now();
+    await store.start();
+    down = false;
+    const serving = () => cluster.cluster.tags.every((tag) => fresh.versions.get(tag) === cluster.source.version(tag));
+    result.joinMs = await waitUntil(serving, 15_000, 'the fresh instance joined').then(
+      () => Date.now() - backAt,
+      () => undefined,
+    );
+    return {
+      result,
+      line:
+        `pid ${dead.pid} killed, fresh pid ${fresh.pid} served ${Object.keys(expected).length} backups in ${servedMs ?? '—'} ms` +
+        `${mismatched.length ? ` (MISMATCH ${mismatched.join(',')})` : ''}; joined ${result.joinMs ?? 'NOT'} ms after the store returned`,
+    };
+  } finally {
+    if (down) await store.start().catch(() => undefined); // the fault failed half-way: never leave the store down
+  }
+}
