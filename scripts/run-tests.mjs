@@ -4,7 +4,8 @@
 //
 // No argument runs every spec (npm test). A category picks a layer of the pyramid (below); any
 // other argument keeps the specs whose path contains it (a folder such as test/e2e/, or a file
-// name); several arguments add up. Flags starting with "-" go to `node --test`.
+// name); several arguments add up. `--list` prints the selected specs instead of running them;
+// other flags starting with "-" go to `node --test`.
 //
 // Specs are found from their sources (lib/**/*.spec.ts, test/**/*.spec.ts, test/**/*.e2e-spec.ts),
 // not from build/, so a spec that was moved or deleted never runs from a stale compiled copy.
@@ -41,7 +42,8 @@ function specSources() {
 }
 
 const args = process.argv.slice(2);
-const flags = args.filter((a) => a.startsWith('-'));
+const list = args.includes('--list');
+const flags = args.filter((a) => a.startsWith('-') && a !== '--list');
 const selectors = args.filter((a) => !a.startsWith('-'));
 const compiled = (source) => `build/${source.replace(/\.ts$/, '.js')}`;
 const sources = specSources();
@@ -60,6 +62,10 @@ if (selectors.length === 0) {
   // A spec no category selects would be run by npm test only: say so, so it gets a home.
   const homeless = sources.filter((f) => !Object.values(CATEGORIES).some((inCategory) => inCategory(f)));
   for (const f of homeless) console.error(`note: ${f} is in no test category (see scripts/run-tests.mjs)`);
+}
+if (list) {
+  console.log(selected.join('\n'));
+  process.exit(0);
 }
 const missing = selected.filter((f) => !existsSync(compiled(f)));
 if (missing.length) {
