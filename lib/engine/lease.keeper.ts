@@ -27,11 +27,11 @@ export interface MonotonicClock {
 }
 
 /**
- * Token of an optional `MonotonicClock` for the lease keeper: unit specs inject a fake one
- * (fake timers cannot mock `performance.now()`); an app never provides it and gets `performance`.
- * @internal
+ * The token Nest looks the optional clock up by. No module provides it, so an app gets
+ * `performance`; unit specs pass a fake clock to the constructor (fake timers cannot mock
+ * `performance.now()`).
  */
-export const SYNC_LEASE_CLOCK = Symbol('SYNC_LEASE_CLOCK');
+const LEASE_CLOCK = Symbol('SYNC_LEASE_CLOCK');
 
 /**
  * Holds the namespace's lease: tries to acquire it while a follower, renews it
@@ -55,7 +55,7 @@ export class SyncLeaseKeeper {
 
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
-    @Optional() @Inject(SYNC_LEASE_CLOCK) private readonly clock: MonotonicClock = performance,
+    @Optional() @Inject(LEASE_CLOCK) private readonly clock: MonotonicClock = performance,
   ) {}
 
   /** Whether this process holds the lease now: the one place that knows. */
