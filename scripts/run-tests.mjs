@@ -1,28 +1,80 @@
-// Runs every compiled spec under build/ with Node's own test runner.
-// `node --test DIR` would also run helpers, and Node 20 does not expand globs,
-// so the files are listed here: *.spec.js (unit, next to the code) and
-// *.e2e-spec.js (test/). Extra arguments are passed on (e.g. a file filter).
+// Runs compiled specs with Node's own test runner, one file at a time.
+//
+//   node scripts/run-tests.mjs [category | path filter]... [--node-test-flag]...
+//
+// No argument runs every spec (npm test). A category picks a layer of the pyramid (below); any
+// other argument keeps the specs whose path contains it (a folder such as test/e2e/, or a file
+// name); several arguments add up. `--list` prints the selected specs instead of running them;
+// other flags starting with "-" go to `node --test`.
+//
+// Specs are found from their sources (lib/**/*.spec.ts, test/**/*.spec.ts, test/**/*.e2e-spec.ts),
+// not from build/, so a spec that was moved or deleted never runs from a stale compiled copy.
+// Node 20's `--test` does not expand globs and `node --test DIR` would also run helpers.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, sep } from 'node:path';
 
-const filter = process.argv.slice(2).find((a) => !a.startsWith('-'));
-const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
-const files = readdirSync('build', { recursive: true })
-  .map(String)
-  .filter((f) => /\.(e2e-)?spec\.js$/.test(f) && !f.startsWith(join('test', 'bench')))
-  .filter((f) => !filter || f.includes(filter))
-  .map((f) => join('build', f))
-  .sort();
-if (files.length === 0) {
-  console.error(
-    `No compiled spec files under build/${filter ? ` matching "${filter}"` : ''}: run "npm run build:all" first.`,
-  );
+/** The layers of the test pyramid, by where a spec lives or what its name says. */
+const CATEGORIES = {
+  // Pure specs next to the code: no Nest app, no network, fake or injected clocks.
+  unit: (file) => file.startsWith('lib/'),
+  // In-process Nest apps (test/app/) and HTTP apps (test/e2e/), in memory.
+  e2e: (file) => file.startsWith('test/app/') || file.startsWith('test/e2e/'),
+  // Stores and locks against real servers, one process.
+  backends: (file) => /^test\/(redis|postgres|sqlite)\//.test(file) && !isMultiProcess(file),
+  // Real child processes sharing a backend.
+  'multi-process': (file) => isMultiProcess(file),
+  chaos: (file) => file.startsWith('test/chaos/'),
+  packaging: (file) => file.startsWith('test/packaging/'),
+};
+
+function isMultiProcess(file) {
+  return basename(file).includes('multi-process');
+}
+
+/** Spec sources under lib/ and test/ (tools, fixtures and installed apps excluded), as POSIX paths. */
+function specSources() {
+  const skipped = ['test/bench/', 'test/packaging/fixtures/', 'node_modules/'];
+  return ['lib', 'test']
+    .flatMap((dir) => readdirSync(dir, { recursive: true }).map((f) => `${dir}/${String(f).split(sep).join('/')}`))
+    .filter((f) => /\.(e2e-)?spec\.ts$/.test(f) && !skipped.some((s) => f.startsWith(s) || f.includes(`/${s}`)))
+    .sort();
+}
+
+const args = process.argv.slice(2);
+const list = args.includes('--list');
+const flags = args.filter((a) => a.startsWith('-') && a !== '--list');
+const selectors = args.filter((a) => !a.startsWith('-'));
+const compiled = (source) => `build/${source.replace(/\.ts$/, '.js')}`;
+const sources = specSources();
+const selected = selectors.length
+  ? sources.filter((f) =>
+      selectors.some((s) => (CATEGORIES[s] ? CATEGORIES[s](f) : f.includes(s) || compiled(f).includes(s))),
+    )
+  : sources;
+
+if (selected.length === 0) {
+  const names = Object.keys(CATEGORIES).join(', ');
+  console.error(`No spec matches "${selectors.join(' ')}" (categories: ${names}; or a path filter).`);
+  process.exit(1);
+}
+if (selectors.length === 0) {
+  // A spec no category selects would be run by npm test only: say so, so it gets a home.
+  const homeless = sources.filter((f) => !Object.values(CATEGORIES).some((inCategory) => inCategory(f)));
+  for (const f of homeless) console.error(`note: ${f} is in no test category (see scripts/run-tests.mjs)`);
+}
+if (list) {
+  console.log(selected.join('\n'));
+  process.exit(0);
+}
+const missing = selected.filter((f) => !existsSync(compiled(f)));
+if (missing.length) {
+  console.error(`Not compiled yet: ${missing.join(', ')}. Build first ("npm run build:all", or the npm script's own).`);
   process.exit(1);
 }
 const { status, signal } = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', '--test-concurrency=1', ...flags, ...files],
+  ['--test', '--test-reporter=spec', '--test-concurrency=1', ...flags, ...selected.map(compiled)],
   { stdio: 'inherit' },
 );
 process.exit(status ?? (signal ? 1 : 0));

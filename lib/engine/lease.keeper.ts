@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +21,18 @@ export interface SyncTerm {
   readonly valid: () => boolean;
 }
 
+/** A monotonic clock in milliseconds, as `performance.now()`. */
+export interface MonotonicClock {
+  now(): number;
+}
+
+/**
+ * The token Nest looks the optional clock up by. No module provides it, so an app gets
+ * `performance`; unit specs pass a fake clock to the constructor (fake timers cannot mock
+ * `performance.now()`).
+ */
+const LEASE_CLOCK = Symbol('SYNC_LEASE_CLOCK');
+
 /**
  * Holds the namespace's lease: tries to acquire it while a follower, renews it
  * every third of the TTL while leader, and gives leadership up the moment it
@@ -41,7 +53,10 @@ export class SyncLeaseKeeper {
   private stepping: Promise<void> | undefined;
   private listener: (term: SyncTerm | undefined) => void = () => undefined;
 
-  constructor(@Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions) {}
+  constructor(
+    @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
+    @Optional() @Inject(LEASE_CLOCK) private readonly clock: MonotonicClock = performance,
+  ) {}
 
   /** Whether this process holds the lease now: the one place that knows. */
   isLeader(): boolean {
@@ -99,7 +114,7 @@ export class SyncLeaseKeeper {
 
   private async acquire(): Promise<void> {
     const { lock, name, leaseTtl } = this.options;
-    const sentAt = performance.now();
+    const sentAt = this.clock.now();
     try {
       const lease = await this.bounded(lock.acquire(name, this.holder, leaseTtl));
       this.errors = 0;
@@ -115,8 +130,8 @@ export class SyncLeaseKeeper {
         validUntil: sentAt + leaseTtl * 0.9,
         valid: () => {
           if (this.term !== term) return false;
-          if (performance.now() < term.validUntil) return true;
-          const late = Math.round(performance.now() - term.validUntil);
+          if (this.clock.now() < term.validUntil) return true;
+          const late = Math.round(this.clock.now() - term.validUntil);
           this.lose(`the lease ran out ${late} ms ago without a renewal (was the process paused?)`);
           return false;
         },
@@ -131,7 +146,7 @@ export class SyncLeaseKeeper {
   }
 
   private async renew(term: SyncTerm & { validUntil: number }): Promise<void> {
-    const sentAt = performance.now();
+    const sentAt = this.clock.now();
     try {
       const held = await this.bounded(this.options.lock.renew(term.lease, this.options.leaseTtl));
       this.errors = 0;
@@ -157,7 +172,7 @@ export class SyncLeaseKeeper {
         // The lease may still be ours if a renewal is hanging: release it so another process need not wait out the TTL.
         this.releaseQuietly(term.lease);
       },
-      Math.max(0, term.validUntil - performance.now()),
+      Math.max(0, term.validUntil - this.clock.now()),
     );
   }
 

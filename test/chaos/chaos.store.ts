@@ -28,7 +28,7 @@ export interface ChaosStore {
   readonly description: string;
   /** Whether a restart keeps the records and counters (else a restart starts from an empty store). */
   readonly persistent: boolean;
-  /** Environment for test/fixtures/instance.js (sample/backend.ts variables). */
+  /** Environment for test/fixtures/instance.js (the variables of test/fixtures/instance.backend.ts). */
   readonly env: Record<string, string>;
   /** Crashes the server and starts it again on the same port; resolves once it answers. */
   restart(): Promise<void>;

@@ -4,9 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Controller, Get, Param, type INestApplication } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { SyncAction, SyncHealthIndicator, SyncService } from '../lib/index.js';
-import { createSyncApp, waitFor } from './support/sync-app.js';
-import { taskFor, VersionedSource } from './support/task-classes.js';
+import { SyncAction, SyncHealthIndicator, SyncService } from '../../lib/index.js';
+import { createSyncApp, waitFor } from '../support/sync-app.js';
+import { taskFor, VersionedSource } from '../support/task-classes.js';
 
 @Controller()
 class ReadController {
@@ -114,7 +114,7 @@ describe('e2e: a real Nest app over HTTP (lua-resty-sync scenarios)', () => {
 
 describe('e2e: two SyncModule apps in one process sharing a MemorySyncStore + MemorySyncLock', () => {
   it('exactly one leads; closing it hands over within one interval; the follower sees every version', async (t) => {
-    const { MemorySyncStore, MemorySyncLock } = await import('../lib/index.js');
+    const { MemorySyncStore, MemorySyncLock } = await import('../../lib/index.js');
     const store = new MemorySyncStore();
     const lock = new MemorySyncLock();
     const source = new VersionedSource();
@@ -152,7 +152,7 @@ describe('e2e: two SyncModule apps in one process sharing a MemorySyncStore + Me
   });
 
   it('refresh() on the follower is forwarded to the leader', async () => {
-    const { MemorySyncStore, MemorySyncLock } = await import('../lib/index.js');
+    const { MemorySyncStore, MemorySyncLock } = await import('../../lib/index.js');
     const store = new MemorySyncStore();
     const lock = new MemorySyncLock();
     const source = new VersionedSource();

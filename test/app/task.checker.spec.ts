@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSyncApp, waitFor, type SyncTestApp } from '../../test/support/sync-app.js';
-import { taskFor, VersionedSource } from '../../test/support/task-classes.js';
-import { SyncAction, type SyncContext } from '../interfaces/sync-task.interface.js';
-import { SyncService } from '../sync.service.js';
+import { createSyncApp, waitFor, type SyncTestApp } from '../support/sync-app.js';
+import { taskFor, VersionedSource } from '../support/task-classes.js';
+import { SyncAction, type SyncContext } from '../../lib/interfaces/sync-task.interface.js';
+import { SyncService } from '../../lib/sync.service.js';
 
 const INTERVAL = 25;
 

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Injectable } from '@nestjs/common';
-import { SyncAction, SyncService, SyncTask } from '../lib/index.js';
-import { createSyncApp } from './support/sync-app.js';
+import { SyncAction, SyncService, SyncTask } from '../../lib/index.js';
+import { createSyncApp } from '../support/sync-app.js';
 
 const COUNT = 10_000;
 

@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Controller, Injectable, Scope } from '@nestjs/common';
-import { createSyncApp } from '../test/support/sync-app.js';
-import { SyncTask } from './decorators/sync-task.decorator.js';
-import { SyncAction } from './interfaces/sync-task.interface.js';
-import { DuplicateSyncTaskError, InvalidSyncTaskError } from './sync.errors.js';
-import { SyncService } from './sync.service.js';
+import { createSyncApp } from '../support/sync-app.js';
+import { SyncTask } from '../../lib/decorators/sync-task.decorator.js';
+import { SyncAction } from '../../lib/interfaces/sync-task.interface.js';
+import { DuplicateSyncTaskError, InvalidSyncTaskError } from '../../lib/sync.errors.js';
+import { SyncService } from '../../lib/sync.service.js';
 
 const source = (tag: string) => (action: SyncAction) => (action === SyncAction.VERSION ? 1 : { tag });
 

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { createSyncApp, waitFor, type SyncTestApp } from '../test/support/sync-app.js';
-import { taskFor, VersionedSource } from '../test/support/task-classes.js';
-import { SyncAction, type SyncSnapshot } from './interfaces/sync-task.interface.js';
-import { SyncTimeoutError, UnknownSyncTaskError } from './sync.errors.js';
-import { SyncService } from './sync.service.js';
+import { createSyncApp, waitFor, type SyncTestApp } from '../support/sync-app.js';
+import { taskFor, VersionedSource } from '../support/task-classes.js';
+import { SyncAction, type SyncSnapshot } from '../../lib/interfaces/sync-task.interface.js';
+import { SyncTimeoutError, UnknownSyncTaskError } from '../../lib/sync.errors.js';
+import { SyncService } from '../../lib/sync.service.js';
 
 describe('SyncService', () => {
   let current: SyncTestApp | undefined;

@@ -6,12 +6,12 @@ import { promisify } from 'node:util';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
-import { createSyncApp, waitFor, type SyncTestApp } from '../../test/support/sync-app.js';
-import { taskFor, VersionedSource } from '../../test/support/task-classes.js';
-import { SyncAction } from '../interfaces/sync-task.interface.js';
-import { MemorySyncLock } from '../backends/memory/memory-sync.lock.js';
-import { MemorySyncStore } from '../backends/memory/memory-sync.store.js';
-import { SyncService } from '../sync.service.js';
+import { createSyncApp, waitFor, type SyncTestApp } from '../support/sync-app.js';
+import { taskFor, VersionedSource } from '../support/task-classes.js';
+import { SyncAction } from '../../lib/interfaces/sync-task.interface.js';
+import { MemorySyncLock } from '../../lib/backends/memory/memory-sync.lock.js';
+import { MemorySyncStore } from '../../lib/backends/memory/memory-sync.store.js';
+import { SyncService } from '../../lib/sync.service.js';
 
 /** A source whose VERSION takes `ms`, recording how many checks overlap across sources. */
 function slowSources(tags: string[], ms: number) {
@@ -162,7 +162,7 @@ describe('SyncEngine', () => {
   });
 
   it('leaves nothing that keeps the event loop alive after close (real child process)', async () => {
-    const script = fileURLToPath(new URL('../../test/fixtures/close-and-exit.js', import.meta.url));
+    const script = fileURLToPath(new URL('../fixtures/close-and-exit.js', import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 10_000 });
     assert.match(stdout, /closed after \d+ calls/);
   });

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { createSyncApp, waitFor, type SyncTestApp } from '../../test/support/sync-app.js';
-import { taskFor, VersionedSource } from '../../test/support/task-classes.js';
-import { MemorySyncLock } from '../backends/memory/memory-sync.lock.js';
-import { MemorySyncStore } from '../backends/memory/memory-sync.store.js';
-import { SyncService } from '../sync.service.js';
-import { SyncHealthIndicator } from './sync.health.js';
+import { createSyncApp, waitFor, type SyncTestApp } from '../support/sync-app.js';
+import { taskFor, VersionedSource } from '../support/task-classes.js';
+import { MemorySyncLock } from '../../lib/backends/memory/memory-sync.lock.js';
+import { MemorySyncStore } from '../../lib/backends/memory/memory-sync.store.js';
+import { SyncService } from '../../lib/sync.service.js';
+import { SyncHealthIndicator } from '../../lib/health/sync.health.js';
 
 type Details = {
   status: string;

@@ -2,18 +2,18 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSyncApp, waitFor } from '../../test/support/sync-app.js';
-import { taskFor, VersionedSource } from '../../test/support/task-classes.js';
-import { SyncHealthIndicator } from '../health/sync.health.js';
-import { MemorySyncLock } from '../backends/memory/memory-sync.lock.js';
-import { MemorySyncStore } from '../backends/memory/memory-sync.store.js';
-import type { SyncStore } from '../backend/sync-store.interface.js';
-import { SyncService } from '../sync.service.js';
-import { SyncRegistry } from '../sync.registry.js';
-import { SyncReplicaState } from './replica.state.js';
-import { normalizeSyncOptions } from '../sync-options.normalizer.js';
-import type { StoredSyncRecord, SyncRecordHead } from '../backend/sync-store.interface.js';
-import { SyncReplicator } from './replicator.js';
+import { createSyncApp, waitFor } from '../support/sync-app.js';
+import { taskFor, VersionedSource } from '../support/task-classes.js';
+import { SyncHealthIndicator } from '../../lib/health/sync.health.js';
+import { MemorySyncLock } from '../../lib/backends/memory/memory-sync.lock.js';
+import { MemorySyncStore } from '../../lib/backends/memory/memory-sync.store.js';
+import type { SyncStore } from '../../lib/backend/sync-store.interface.js';
+import { SyncService } from '../../lib/sync.service.js';
+import { SyncRegistry } from '../../lib/sync.registry.js';
+import { SyncReplicaState } from '../../lib/engine/replica.state.js';
+import { normalizeSyncOptions } from '../../lib/sync-options.normalizer.js';
+import type { StoredSyncRecord, SyncRecordHead } from '../../lib/backend/sync-store.interface.js';
+import { SyncReplicator } from '../../lib/engine/replicator.js';
 
 /** The same store, but `read` fails while `broken` is set (as a payload that does not decode would). */
 function flakyReads(store: MemorySyncStore) {

@@ -1,0 +1,207 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it, type TestContext } from 'node:test';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { MemorySyncLock } from '../backends/memory/memory-sync.lock.js';
+import { MemorySyncStore } from '../backends/memory/memory-sync.store.js';
+import { normalizeSyncOptions } from '../sync-options.normalizer.js';
+import { SyncRegistry } from '../sync.registry.js';
+import type { SyncLeaseKeeper, SyncTerm } from './lease.keeper.js';
+import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
+import type { SyncCheckOutcome, SyncTaskChecker } from './task.checker.js';
+import { SyncTaskRunner } from './task.runner.js';
+
+const INTERVAL = 100;
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+function newTerm(fence: number): SyncTerm {
+  return { lease: { name: 'ns', holder: 'me', fence }, signal: new AbortController().signal, valid: () => true };
+}
+
+/** Stands in for the lease keeper: the test decides which term is current. */
+class FakeKeeper {
+  current: SyncTerm | undefined;
+  readonly stepDowns: string[] = [];
+  stepDown(reason: string): void {
+    this.stepDowns.push(reason);
+    this.current = undefined;
+  }
+}
+
+interface Run {
+  tag: string;
+  start: number;
+  end?: number;
+  fence: number;
+}
+
+/** A checker whose checks take `duration` ms (fake timers) and end with `outcome`; records each run. */
+class FakeChecker {
+  readonly runs: Run[] = [];
+  duration = 10;
+  outcome: SyncCheckOutcome = 'unchanged';
+  constructor(private readonly clock: { t: number }) {}
+
+  check(state: SyncTaskState, term: SyncTerm): Promise<SyncCheckOutcome> {
+    const run: Run = { tag: state.task.tag, start: this.clock.t, fence: term.lease.fence };
+    this.runs.push(run);
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        run.end = this.clock.t;
+        resolve(this.outcome);
+      }, this.duration),
+    );
+  }
+  starts(tag?: string): number[] {
+    return this.runs.filter((r) => !tag || r.tag === tag).map((r) => r.start);
+  }
+  /** The most checks that were running at one time. */
+  maxInFlight(): number {
+    const edges = this.runs.flatMap((r) => [
+      [r.start, 1],
+      [r.end ?? Infinity, -1],
+    ]);
+    edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let now = 0;
+    let max = 0;
+    for (const [, step] of edges) max = Math.max(max, (now += step));
+    return max;
+  }
+}
+
+describe('SyncTaskRunner (fake timers, fake checker)', () => {
+  let t: TestContext;
+  let clock: { t: number };
+  let keeper: FakeKeeper;
+  let checker: FakeChecker;
+  let timers: SchedulerRegistry;
+
+  function runner(tags: string[], concurrency?: number): SyncTaskRunner {
+    const store = new MemorySyncStore();
+    const options = normalizeSyncOptions({
+      interval: INTERVAL,
+      name: 'ns',
+      store,
+      lock: new MemorySyncLock(),
+      concurrency,
+    });
+    const registry = new SyncRegistry(options);
+    for (const tag of tags) registry.register(tag, {}, `Source.${tag}`, () => undefined);
+    const state = new SyncReplicaState(registry, options);
+    return new SyncTaskRunner(
+      options,
+      state,
+      keeper as unknown as SyncLeaseKeeper,
+      checker as unknown as SyncTaskChecker,
+      timers,
+    );
+  }
+
+  async function advance(ms: number): Promise<void> {
+    for (let i = 0; i < ms; i++) {
+      clock.t++;
+      t.mock.timers.tick(1);
+      await settle();
+    }
+  }
+
+  /** Arms `runner` for a new term, as the engine does when the keeper starts one. */
+  async function lead(subject: SyncTaskRunner, fence = 1): Promise<SyncTerm> {
+    const term = newTerm(fence);
+    keeper.current = term;
+    subject.lead(term);
+    t.mock.timers.tick(0);
+    await settle();
+    return term;
+  }
+
+  beforeEach((context) => {
+    t = context as TestContext;
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    clock = { t: 0 };
+    keeper = new FakeKeeper();
+    checker = new FakeChecker(clock);
+    timers = new SchedulerRegistry();
+  });
+
+  it('arms every task at once, in registration order', async () => {
+    await lead(runner(['c', 'a', 'b']));
+    assert.deepEqual(
+      checker.runs.map((r) => [r.tag, r.start]),
+      [
+        ['c', 0],
+        ['a', 0],
+        ['b', 0],
+      ],
+    );
+  });
+
+  it('runs a task again `interval` ms after its previous check ended (fixed delay), never overlapping', async () => {
+    checker.duration = 30;
+    await lead(runner(['a']));
+    await advance(300);
+    assert.deepEqual(checker.starts(), [0, 130, 260]);
+    assert.equal(checker.maxInFlight(), 1);
+    assert.ok(timers.doesExist('timeout', 'sync:ns:a'), 'the timer is visible in the SchedulerRegistry');
+  });
+
+  it('keeps to the concurrency limit, handing slots out in registration order', async () => {
+    await lead(runner(['a', 'b', 'c'], 1));
+    await advance(140);
+    assert.deepEqual(
+      checker.runs.map((r) => `${r.tag}@${r.start}`),
+      ['a@0', 'b@10', 'c@20', 'a@110', 'b@120', 'c@130'],
+    );
+    assert.equal(checker.maxInFlight(), 1);
+  });
+
+  it('runNow during a check queues one more check after it; later requests join the queued one', async () => {
+    checker.duration = 50;
+    const subject = runner(['a']);
+    await lead(subject);
+    await advance(10);
+    const resolved: number[] = [];
+    const requests = [subject.runNow('a'), subject.runNow('a'), subject.runNow('a')];
+    for (const request of requests) void request.then(() => resolved.push(clock.t));
+    await advance(110);
+    assert.deepEqual(checker.starts(), [0, 50], 'one extra check for three requests, after the one in flight');
+    assert.deepEqual(resolved, [100, 100, 100], 'each request resolves when the check it joined ends');
+    // The next timed check is armed from the end of the refresh check.
+    await advance(100);
+    assert.deepEqual(checker.starts(), [0, 50, 200]);
+  });
+
+  it('runNow resolves at once, without a check, when this process does not lead', async () => {
+    const subject = runner(['a']);
+    await subject.runNow('a');
+    assert.deepEqual(checker.runs, []);
+  });
+
+  it('when the term ends: no new check, the one in flight finishes, drain waits for it', async () => {
+    checker.duration = 50;
+    const subject = runner(['a', 'b'], 1);
+    await lead(subject);
+    await advance(10);
+    keeper.current = undefined;
+    subject.disarmAll();
+    let drainedAt: number | undefined;
+    void subject.drain().then(() => (drainedAt = clock.t));
+    await advance(300);
+    assert.deepEqual(checker.starts(), [0], 'b, waiting for the slot, never started for the ended term');
+    assert.equal(drainedAt, 50);
+    assert.equal(timers.getTimeouts().length, 0);
+  });
+
+  it('a fenced check steps down the term it ran under, not a newer one', async () => {
+    checker.outcome = 'fenced';
+    await lead(runner(['a']));
+    await advance(10);
+    assert.deepEqual(keeper.stepDowns, ['the store holds a newer fence']);
+
+    const other = runner(['b']);
+    await lead(other, 2);
+    keeper.current = newTerm(3); // a newer term of this process started while the check ran
+    await advance(10);
+    assert.equal(keeper.stepDowns.length, 1);
+  });
+});
