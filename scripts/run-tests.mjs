@@ -18,15 +18,20 @@ import { basename, sep } from 'node:path';
 const CATEGORIES = {
   // Pure specs next to the code: no Nest app, no network, fake or injected clocks.
   unit: (file) => file.startsWith('lib/'),
-  // In-process Nest apps (test/app/) and HTTP apps (test/e2e/), in memory.
-  e2e: (file) => file.startsWith('test/app/') || file.startsWith('test/e2e/'),
+  // In-process Nest apps (test/app/, test/backup/) and HTTP apps (test/e2e/), in memory.
+  e2e: (file) => /^test\/(app|e2e|backup)\//.test(file) && !needsServers(file),
   // Stores and locks against real servers, one process.
-  backends: (file) => /^test\/(redis|postgres|sqlite)\//.test(file) && !isMultiProcess(file),
+  backends: (file) => (/^test\/(redis|postgres|sqlite)\//.test(file) || needsServers(file)) && !isMultiProcess(file),
   // Real child processes sharing a backend.
   'multi-process': (file) => isMultiProcess(file),
   chaos: (file) => file.startsWith('test/chaos/'),
   packaging: (file) => file.startsWith('test/packaging/'),
 };
+
+/** Backup specs that stop and start servers of their own (a cold start during a store outage). */
+function needsServers(file) {
+  return file.startsWith('test/backup/') && basename(file).includes('cold-start');
+}
 
 function isMultiProcess(file) {
   return basename(file).includes('multi-process');
