@@ -119,33 +119,41 @@ export class SqliteEventFeed {
     this.watcher = undefined;
   }
 
-  /** One check per burst of file events: a commit writes the -wal several times. */
-  private schedule(): void {
+  /**
+   * One check per burst of file events (a commit writes the -wal several times). The last write of the
+   * -wal comes a moment before the commit shows in the shared-memory index, so a check that finds nothing
+   * looks again shortly, a few times, instead of leaving the event to the poll timer.
+   */
+  private schedule(retries = 3): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    setImmediate(async () => {
       this.scheduled = false;
-      void this.check(false);
+      const moved = await this.check(false);
+      if (!moved && retries > 0) setTimeout(() => this.schedule(retries - 1), 1).unref();
     });
   }
 
-  private async check(force: boolean): Promise<void> {
-    if (this.subscribers.size === 0) return;
+  /** Reads new events; resolves whether another connection had committed (always true when forced). */
+  private async check(force: boolean): Promise<boolean> {
+    if (this.subscribers.size === 0) return true;
     try {
-      await this.connection.run('read events', (handle) => this.drain(handle, force));
+      const moved = await this.connection.run('read events', (handle) => this.drain(handle, force));
       if (this.failing) this.logger.log(`Reading events from ${this.connection.file} works again.`);
       this.failing = false;
+      return moved;
     } catch (error) {
       // Logged once per streak; followers still reconcile through the revision once per interval.
       if (!this.failing) this.logger.warn((error as Error).message);
       this.failing = true;
+      return true;
     }
   }
 
   /** Delivers every event past the cursor, if another connection committed since the last look (or `force`). */
-  private drain({ db, statements }: SqliteHandle, force: boolean): void {
+  private drain({ db, statements }: SqliteHandle, force: boolean): boolean {
     const version = Number(db.pragma('data_version', { simple: true }));
-    if (!force && version === this.dataVersion) return;
+    if (!force && version === this.dataVersion) return false;
     this.dataVersion = version;
     for (;;) {
       const rows = statements.events.all(this.cursor) as { id: number; namespace: string; payload: string }[];
@@ -163,7 +171,7 @@ export class SqliteEventFeed {
           }
         }
       }
-      if (rows.length < 1_000) return;
+      if (rows.length < 1_000) return true;
     }
   }
 }

@@ -31,8 +31,8 @@ export interface SqliteSyncStoreOptions extends SqliteConnectionOptions {
   /** How data becomes bytes (default JSON, stored as text). Every worker must use the same one. */
   serializer?: SyncSerializer;
   /**
-   * ms between two looks for other workers' commits when the file watch misses one (default 25).
-   * An idle look reads one counter from shared memory; see the README for the measured cost.
+   * ms between two looks for other workers' commits, the safety net when the file watch misses one
+   * (default 250). Measured idle cost per worker: about 0.4 % of a core at 250 ms, 1.3 % at 25 ms.
    */
   pollInterval?: number;
   /** Watch the database's directory to learn of commits at once (default true). */
@@ -71,7 +71,7 @@ export class SqliteSyncStore implements SyncStore {
       throw invalidOption(OWNER, 'watch', watch, 'Use true (watch the file) or false (the timer alone).');
     }
     this.feed = new SqliteEventFeed(this.connection, {
-      pollInterval: positiveMs(OWNER, 'pollInterval', options.pollInterval, 25),
+      pollInterval: positiveMs(OWNER, 'pollInterval', options.pollInterval, 250),
       watch: watch ?? true,
     });
   }
