@@ -18,7 +18,7 @@ export class AppController {
 
   @Get('sync')
   status() {
-    return { leader: this.sync.isLeader(), tasks: this.sync.status() };
+    return { pid: process.pid, leader: this.sync.isLeader(), tasks: this.sync.status() };
   }
 
   @Get('health')

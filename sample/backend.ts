@@ -11,8 +11,9 @@ export interface SampleBackend {
  * Picks the backend from the environment: in-memory by default,
  * `SYNC_REDIS_URL` for Redis, `SYNC_REDIS_CLUSTER` (`host:port,host:port,…`)
  * for a Redis Cluster, `SYNC_POSTGRES_URL` for PostgreSQL (`SYNC_KEY_PREFIX` /
- * `SYNC_PG_SCHEMA` keep runs apart). Backends are imported only when asked
- * for, so the in-memory sample needs neither ioredis nor pg.
+ * `SYNC_PG_SCHEMA` keep runs apart), `SYNC_SQLITE_PATH` for one SQLite file
+ * shared by the workers of one host. Backends are imported only when asked
+ * for, so the in-memory sample needs neither ioredis, pg nor better-sqlite3.
  */
 export async function createBackend(env = process.env): Promise<SampleBackend> {
   const keyPrefix = env.SYNC_KEY_PREFIX ?? 'sync';
@@ -44,6 +45,14 @@ export async function createBackend(env = process.env): Promise<SampleBackend> {
     const options = { connectionString: env.SYNC_POSTGRES_URL, schema: env.SYNC_PG_SCHEMA ?? 'public' };
     return {
       options: { store: new PostgresSyncStore(options), lock: new PostgresSyncLock(options) },
+      close: async () => undefined,
+    };
+  }
+  if (env.SYNC_SQLITE_PATH) {
+    const { SqliteSyncLock, SqliteSyncStore } = await import('../lib/backends/sqlite/index.js');
+    const options = { path: env.SYNC_SQLITE_PATH };
+    return {
+      options: { store: new SqliteSyncStore(options), lock: new SqliteSyncLock(options) },
       close: async () => undefined,
     };
   }

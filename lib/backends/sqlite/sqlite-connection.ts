@@ -1,0 +1,121 @@
+import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
+import type { SyncConnectionError } from '../../backend/index.js';
+import { normalizeSqliteOptions } from './sqlite-connection.options.js';
+import type { NormalizedSqliteOptions, SqliteConnectionOptions } from './sqlite-connection.options.js';
+import { networkFileSystemOf } from './sqlite-file-system.js';
+import { networkFileSystem, sqliteFailure, sqliteLocked } from './sqlite.messages.js';
+import { prepareStatements, sqliteSchemaSql, sqliteTables } from './sqlite.schema.js';
+import type { SqliteStatements } from './sqlite.schema.js';
+
+/** An open connection with its statements. */
+export interface SqliteHandle {
+  readonly db: Database;
+  readonly statements: SqliteStatements;
+}
+
+/** SQLite's "another connection holds the lock" results: waited for and retried, never shown to the app. */
+const isBusy = (error: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown })?.code ?? ''));
+
+/**
+ * The database file of a SQLite backend and the rules around it: option checks,
+ * a local file only, WAL, ownership (only a connection opened here is closed),
+ * every write in `BEGIN IMMEDIATE`, and no `SQLITE_BUSY` ever reaching the app.
+ *
+ * better-sqlite3 is synchronous: SQLite's own busy wait (`busyTimeout`, short)
+ * blocks the event loop, so a lock held longer is waited for here, between
+ * attempts, with a growing pause, until the call's `timeout`; then the call
+ * fails with a `SyncConnectionError` naming the file.
+ */
+export class SqliteConnection {
+  /** The file, for messages. */
+  readonly file: string;
+  readonly options: NormalizedSqliteOptions;
+  private handle?: SqliteHandle;
+  private immediate?: Transaction<(work: () => unknown) => unknown>;
+  private closed = false;
+
+  constructor(
+    /** Class name of the backend, used in messages. */
+    readonly owner: string,
+    options: SqliteConnectionOptions,
+  ) {
+    this.options = normalizeSqliteOptions(owner, options);
+    const { path, database } = this.options;
+    this.file = database
+      ? database.memory
+        ? `the in-memory database "${database.name}"`
+        : database.name
+      : resolve(path!);
+  }
+
+  /** The open connection: opens it (and creates the tables) on first use. Synchronous; throws SQLite errors. */
+  open(): SqliteHandle {
+    if (this.closed) throw new Error('The database connection is not open');
+    if (this.handle) return this.handle;
+    const { database, busyTimeout, tablePrefix } = this.options;
+    const memory = database?.memory ?? false;
+    if (!memory) {
+      const kind = networkFileSystemOf(dirname(this.file));
+      if (kind) throw networkFileSystem(this.owner, this.file, kind);
+    }
+    const db = database ?? new BetterSqlite3(this.file, { timeout: busyTimeout });
+    try {
+      // WAL: readers never wait for the writer, and a commit touches the -wal file, which followers watch.
+      if (!memory && String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') {
+        db.pragma('journal_mode = WAL');
+      }
+      // NORMAL is durable across process crashes in WAL mode; a power cut may lose the last snapshot, not the file.
+      if (!database) db.pragma('synchronous = NORMAL');
+      const tables = sqliteTables(tablePrefix);
+      db.transaction(() => db.exec(sqliteSchemaSql(tables))).immediate();
+      this.immediate = db.transaction((work: () => unknown) => work());
+      this.handle = { db, statements: prepareStatements(db, tables) };
+      return this.handle;
+    } catch (error) {
+      if (!database) db.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `work` on the open connection; a busy database is retried until the
+   * call's timeout. Any failure becomes a `SyncConnectionError` naming the file.
+   */
+  async run<T>(action: string, work: (handle: SqliteHandle) => T): Promise<T> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return work(this.open());
+      } catch (error) {
+        const waited = Date.now() - started;
+        if (!isBusy(error)) throw this.failure(action, error);
+        if (waited >= this.options.timeout) throw sqliteLocked(this.owner, action, this.file, waited, error);
+        // Jittered, growing pauses (1, 2, 4 ... 32 ms): contenders do not wake in lockstep.
+        const pause = Math.min(2 ** attempt, 32) * (0.5 + Math.random());
+        await sleep(Math.min(pause, this.options.timeout - waited));
+      }
+    }
+  }
+
+  /** Runs `work` in one `BEGIN IMMEDIATE` transaction (the write lock taken up front), with `run`'s retries. */
+  write<T>(action: string, work: (handle: SqliteHandle) => T): Promise<T> {
+    return this.run(action, (handle) => this.immediate!.immediate(() => work(handle)) as T);
+  }
+
+  /** The `SyncConnectionError` for `action` on this file (an error that already is one passes through). */
+  failure(action: string, cause: unknown): SyncConnectionError {
+    if ((cause as Error)?.name === 'SyncConnectionError') return cause as SyncConnectionError;
+    return sqliteFailure(this.owner, action, this.file, cause);
+  }
+
+  /** Closes the connection if this backend opened it; a passed-in `database` stays open. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.options.database) this.handle?.db.close();
+    this.handle = undefined;
+  }
+}

@@ -1,0 +1,176 @@
+import { jsonSerializer } from '../../backend/sync-serializer.interface.js';
+import type { SyncSerializer } from '../../backend/sync-serializer.interface.js';
+import type {
+  StoredSyncRecord,
+  SyncRecord,
+  SyncRecordHead,
+  SyncStore,
+  SyncStoreEvent,
+  SyncSubscription,
+  SyncTouchResult,
+  SyncWriteResult,
+} from '../../backend/sync-store.interface.js';
+import type { SyncVersion } from '../../backend/sync-version.js';
+import { SqliteConnection } from './sqlite-connection.js';
+import type { SqliteConnectionOptions } from './sqlite-connection.options.js';
+import { positiveMs } from './sqlite-connection.options.js';
+import { SqliteEventFeed } from './sqlite-event.feed.js';
+import { decodeData, decodeHead, encodeData, looseHeadOf, versionKey } from './sqlite-store.rows.js';
+import type { HeadRow, RecordRow } from './sqlite-store.rows.js';
+import { invalidOption } from './sqlite.messages.js';
+import type { SqliteStatements } from './sqlite.schema.js';
+
+const OWNER = 'SqliteSyncStore';
+/** Events are a notification channel, not a history: rows older than this are pruned. */
+const EVENT_RETENTION = 60_000;
+/** At most one prune per this many ms per store. */
+const PRUNE_EVERY = 10_000;
+
+/** Options of `SqliteSyncStore`. */
+export interface SqliteSyncStoreOptions extends SqliteConnectionOptions {
+  /** How data becomes bytes (default JSON, stored as text). Every worker must use the same one. */
+  serializer?: SyncSerializer;
+  /**
+   * ms between two looks for other workers' commits, the safety net when the file watch misses one
+   * (default 250). Measured idle cost per worker: about 0.4 % of a core at 250 ms, 1.3 % at 25 ms.
+   */
+  pollInterval?: number;
+  /** Watch the database's directory to learn of commits at once (default true). */
+  watch?: boolean;
+}
+
+/**
+ * A `SyncStore` in one local SQLite file, for the workers of one host
+ * (node:cluster, PM2): no server to run. One row per snapshot, a change
+ * counter per namespace, and an events table standing in for pub/sub (see
+ * `SqliteEventFeed`). Every write is one `BEGIN IMMEDIATE` transaction: fence
+ * check, counter bump, upsert and change event commit together, so a refused
+ * or failed write announces nothing. Versions are stored as JSON, so `5` and
+ * `'5'` stay apart.
+ *
+ * @example new SqliteSyncStore({ path: '/var/lib/my-app/sync.db' })
+ */
+export class SqliteSyncStore implements SyncStore {
+  private readonly connection: SqliteConnection;
+  private readonly serializer?: SyncSerializer;
+  private readonly feed: SqliteEventFeed;
+  private prunedAt = 0;
+
+  constructor(options: SqliteSyncStoreOptions) {
+    this.connection = new SqliteConnection(OWNER, options);
+    const { serializer, watch } = options;
+    if (
+      serializer !== undefined &&
+      (typeof serializer?.encode !== 'function' || typeof serializer?.decode !== 'function')
+    ) {
+      const fix = 'Pass an object with encode(data) and decode(buffer) functions, or leave it out for JSON.';
+      throw invalidOption(OWNER, 'serializer', serializer, fix);
+    }
+    if (serializer !== undefined && serializer !== jsonSerializer) this.serializer = serializer;
+    if (watch !== undefined && typeof watch !== 'boolean') {
+      throw invalidOption(OWNER, 'watch', watch, 'Use true (watch the file) or false (the timer alone).');
+    }
+    this.feed = new SqliteEventFeed(this.connection, {
+      pollInterval: positiveMs(OWNER, 'pollInterval', options.pollInterval, 250),
+      watch: watch ?? true,
+    });
+  }
+
+  /** Opens the file (WAL, tables); rejects with a `SyncConnectionError` naming the file. */
+  async connect(): Promise<void> {
+    await this.connection.run('open the database', () => undefined);
+  }
+
+  async read<T = unknown>(namespace: string, tag: string): Promise<StoredSyncRecord<T> | undefined> {
+    const row = await this.connection.run(
+      'read a snapshot',
+      ({ statements }) => statements.read.get(namespace, tag) as RecordRow | undefined,
+    );
+    if (!row) return undefined;
+    const { file } = this.connection;
+    const head = decodeHead(OWNER, tag, file, row);
+    return { tag, ...head, data: decodeData(OWNER, tag, file, row.data, this.serializer) as T };
+  }
+
+  async write(namespace: string, record: SyncRecord): Promise<SyncWriteResult> {
+    const { tag, version, fence } = record;
+    const data = encodeData(OWNER, tag, record.data, this.serializer);
+    const result = await this.connection.write('write a snapshot', ({ statements }): SyncWriteResult => {
+      const stored = statements.fence.get(namespace, tag) as { fence: number } | undefined;
+      if (stored && stored.fence > fence) return { accepted: false, fence: stored.fence };
+      const { revision } = statements.bump.get(namespace) as { revision: number };
+      const [modifiedAt, checkedAt] = [Math.round(record.modifiedAt), Math.round(record.checkedAt)];
+      statements.upsert.run({
+        namespace,
+        tag,
+        version: versionKey(version),
+        data,
+        modifiedAt,
+        checkedAt,
+        fence,
+        revision,
+      });
+      this.append(statements, namespace, { type: 'change', tag, version, revision });
+      return { accepted: true, revision };
+    });
+    if (result.accepted) await this.feed.kick();
+    return result;
+  }
+
+  async touch(
+    namespace: string,
+    tag: string,
+    version: SyncVersion,
+    checkedAt: number,
+    fence: number,
+  ): Promise<SyncTouchResult> {
+    return this.connection.write('touch a snapshot', ({ statements }) => {
+      const values = { namespace, tag, version: versionKey(version), checkedAt: Math.round(checkedAt), fence };
+      if (statements.touch.run(values).changes === 1) return 'touched';
+      const stored = statements.fence.get(namespace, tag) as { fence: number } | undefined;
+      return stored && stored.fence > fence ? 'fenced' : 'absent';
+    });
+  }
+
+  async revision(namespace: string): Promise<number> {
+    const row = await this.connection.run(
+      'read a revision',
+      ({ statements }) => statements.revision.get(namespace) as { revision: number } | undefined,
+    );
+    return row ? Number(row.revision) : 0;
+  }
+
+  async heads(namespace: string): Promise<Map<string, SyncRecordHead>> {
+    const rows = await this.connection.run(
+      'read the heads',
+      ({ statements }) => statements.heads.all(namespace) as (HeadRow & { tag: string })[],
+    );
+    // One foreign row must not hide the others: looseHeadOf leaves its check to the engine, per task.
+    return new Map(rows.map((row) => [row.tag, { tag: row.tag, ...looseHeadOf(row) }]));
+  }
+
+  async publish(namespace: string, event: SyncStoreEvent): Promise<void> {
+    await this.connection.write('publish an event', ({ statements }) => this.append(statements, namespace, event));
+    await this.feed.kick();
+  }
+
+  async subscribe(namespace: string, listener: (event: SyncStoreEvent) => void): Promise<SyncSubscription> {
+    const unsubscribe = await this.feed.subscribe(namespace, listener);
+    return { unsubscribe: async () => unsubscribe() };
+  }
+
+  /** Stops watching and closes the connection this store opened; a passed-in `database` stays open. */
+  async close(): Promise<void> {
+    this.feed.close();
+    this.connection.close();
+  }
+
+  /** Appends an event in the current transaction, and now and then drops old ones. */
+  private append(statements: SqliteStatements, namespace: string, event: SyncStoreEvent): void {
+    const now = Date.now();
+    statements.publish.run(namespace, JSON.stringify(event), now);
+    if (now - this.prunedAt < PRUNE_EVERY) return;
+    this.prunedAt = now;
+    statements.prune.run(now - EVENT_RETENTION);
+  }
+}

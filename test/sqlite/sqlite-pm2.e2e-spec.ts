@@ -1,0 +1,3 @@
+import { describeWorkerScenarios } from './sqlite-workers.scenarios.js';
+
+describeWorkerScenarios('pm2');
