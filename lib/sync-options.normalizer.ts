@@ -4,13 +4,11 @@ import { Logger } from '@nestjs/common';
 import { INVALID_OPTION, MODULE_LEVEL_OPTION, ONE_BACKEND } from './sync.messages.js';
 import type { NormalizedSyncOptions, SyncModuleOptions } from './interfaces/sync-options.interface.js';
 import { SYNC_LOCK_METHODS } from './backend/sync-lock.interface.js';
+import { checkDuration as checkDurationOption } from './backend/option.checks.js';
 import { MemorySyncLock } from './backends/memory/memory-sync.lock.js';
 import { SYNC_STORE_METHODS } from './backend/sync-store.interface.js';
 import { MemorySyncStore } from './backends/memory/memory-sync.store.js';
 import { normalizeBackupOptions } from './engine/backup/backup.options.js';
-
-/** The longest delay a Node timer honours. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const KNOWN = new Set([
   'interval',
@@ -48,19 +46,9 @@ function fail(option: string, value: unknown, fix: string): never {
   throw new InvalidSyncOptionsError(INVALID_OPTION(option, value, fix), option, value);
 }
 
-/** A finite number of ms > 0, or the fallback when absent. */
+/** A finite number of ms > 0 (and >= `min`), or the fallback when absent: the rule every backend applies too. */
 export function checkDuration(option: string, value: unknown, fallback?: number, min = 0): number {
-  if (value === undefined && fallback !== undefined) return fallback;
-  // Timers clamp anything above 2^31 - 1 ms (about 24.8 days) to 1 ms: a hot loop, not a long wait.
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value < min || value > MAX_TIMER_MS) {
-    const bound = min > 0 ? `of at least ${min}` : 'greater than 0';
-    fail(
-      option,
-      value,
-      `Use a finite number of milliseconds ${bound} and at most ${MAX_TIMER_MS}, e.g. ${option}: ${Math.max(min, 5_000)}.`,
-    );
-  }
-  return value;
+  return checkDurationOption(option, value, { fallback, min }, (fix) => fail(option, value, fix));
 }
 
 function checkSize(option: string, value: unknown): number {

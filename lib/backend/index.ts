@@ -25,3 +25,5 @@ export { InvalidSyncOptionsError, SyncConnectionError, SyncError, SyncStoreForma
 export type { SyncErrorOptions } from '../sync.errors.js';
 export { describeValue } from './describe-value.util.js';
 export { withTimeout } from './with-timeout.util.js';
+export { checkDuration, durationFix, isDuration, MAX_TIMER_MS } from './option.checks.js';
+export type { DurationRule } from './option.checks.js';

@@ -10,7 +10,9 @@ import type { INestApplication } from '@nestjs/common';
 import { SyncConnectionError, SyncHealthIndicator, SyncService, type SyncModuleOptions } from '../../lib/index.js';
 import { RedisSyncLock, RedisSyncStore } from '../../lib/backends/redis/index.js';
 import { PostgresSyncLock, PostgresSyncStore } from '../../lib/backends/postgres/index.js';
-import { RedisServer, redisServerSkip, testPrefix } from '../redis/redis-test.util.js';
+import { testPrefix } from '../redis/redis-test.util.js';
+import { RedisServer } from '../support/redis.server.js';
+import { redisServerSkip } from '../support/services.js';
 import { freePort } from '../support/free-port.js';
 import { taskFor, VersionedSource } from '../support/task-classes.js';
 import { waitFor } from '../support/wait-for.js';
@@ -37,6 +39,8 @@ async function coldStart(options: SyncModuleOptions, source: VersionedSource) {
 const health = async (app: INestApplication, options = {}) =>
   (await app.get(SyncHealthIndicator).isHealthy('sync', options)).sync as unknown as Health;
 
+const skipRedisServer = await redisServerSkip();
+
 describe('cold start during a store outage', { timeout: 60_000 }, () => {
   const cleanups: (() => unknown)[] = [];
   after(async () => {
@@ -45,7 +49,7 @@ describe('cold start during a store outage', { timeout: 60_000 }, () => {
 
   it(
     'Redis stopped: boots on the backup, serves it within 1 s, reports why, joins when Redis is back',
-    { skip: redisServerSkip() },
+    { skip: skipRedisServer },
     async (t) => {
       const server = await RedisServer.start();
       cleanups.push(() => server.dispose());
@@ -139,7 +143,7 @@ describe('cold start during a store outage', { timeout: 60_000 }, () => {
 
   it(
     'without backup, or with bad credentials, the bootstrap still fails at once',
-    { skip: redisServerSkip() },
+    { skip: skipRedisServer },
     async () => {
       const server = await RedisServer.start({ password: 'right-secret' });
       cleanups.push(() => server.dispose());

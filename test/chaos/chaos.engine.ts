@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitUntil } from '../support/cluster.js';
+import { timeUntil } from '../support/wait-for.js';
 import { CallsLog } from './calls.log.js';
 import { ChaosCluster } from './chaos.cluster.js';
 import { randomSeed, SeededRandom } from './chaos.random.js';
@@ -83,7 +83,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const calls = new CallsLog(c.cluster.dir);
     monitor = new StoreMonitor(store, tags);
     monitor.start();
-    await waitUntil(settled, 30_000, 'one leader and every instance at version 1');
+    await timeUntil(settled, 30_000, 'one leader and every instance at version 1');
     log(
       `${instances} instances × ${tasks} tasks ready (interval ${interval} ms, lease TTL ${leaseTtl} ms); faults for ${seconds} s`,
     );
@@ -112,7 +112,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     // Recovery: back to full strength, then one leader and every instance up to date.
     const quietAt = Date.now();
     for (let attempt = 0; attempt < 3 && c.live().length < instances; attempt++) await c.spawn();
-    const recoveryMs = await waitUntil(settled, 30_000, 'recovery').then(
+    const recoveryMs = await timeUntil(settled, 30_000, 'recovery').then(
       () => Date.now() - quietAt,
       () => undefined,
     );
@@ -126,7 +126,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     for (const tag of tags) versions.set(tag, versions.get(tag)! + 1);
     const finalAt = Date.now();
     for (const tag of tags) c.source.setVersion(tag, versions.get(tag)!);
-    await waitUntil(serving, 10_000, 'final versions').catch(() => undefined);
+    await timeUntil(serving, 10_000, 'final versions').catch(() => undefined);
     const convergence = await Promise.all(
       tags.map(async (tag) => {
         const final = versions.get(tag)!;

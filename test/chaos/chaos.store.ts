@@ -4,7 +4,7 @@
  * what the instances need to reach it, the two store faults (restart, cut
  * connections) and a probe the invariant monitor polls.
  */
-import { spawnSync } from 'node:child_process';
+import { postgresServerSkip, redisServerSkip } from '../support/services.js';
 
 /** The backends a chaos run knows. */
 export type ChaosBackend = 'redis' | 'postgres';
@@ -48,28 +48,12 @@ export function holderPid(holder: string): number {
   return Number(holder.split(':').at(-2));
 }
 
-export { freePort } from '../support/free-port.js';
-
 /**
  * `false` when this machine can start the backend's server, else why not. With
  * CI=true a missing server is an error (thrown), not a reason to skip.
  */
-export async function storeSkip(backend: ChaosBackend): Promise<false | string> {
-  let reason: string | undefined;
-  if (backend === 'redis' && spawnSync('redis-server', ['--version']).status !== 0) {
-    reason = 'redis-server is not on the PATH (apt-get install redis-server)';
-  }
-  if (backend === 'postgres') {
-    const { findPostgresBin } = await import('./postgres.server.js');
-    if (!findPostgresBin())
-      reason =
-        'no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin (apt-get install postgresql)';
-  }
-  if (!reason) return false;
-  const message = `the ${backend} chaos run starts its own server, but ${reason}`;
-  if (process.env.CI === 'true') throw new Error(`${message}. In CI this is a failure, not a skip.`);
-  process.stderr.write(`\n!!! SKIPPING: ${message}\n\n`);
-  return message;
+export function storeSkip(backend: ChaosBackend): Promise<false | string> {
+  return backend === 'redis' ? redisServerSkip() : postgresServerSkip();
 }
 
 /** Starts the backend's own server. */

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { SyncService } from '../../lib/index.js';
 import { PostgresSyncLock, PostgresSyncStore } from '../../lib/backends/postgres/index.js';
-import { createSyncApp, waitFor, type SyncTestApp } from '../support/sync-app.js';
+import { createSyncApp, type SyncTestApp } from '../support/sync-app.js';
+import { waitFor } from '../support/wait-for.js';
 import { POSTGRES_URL, postgresSkip } from '../support/services.js';
 import { taskFor, VersionedSource } from '../support/task-classes.js';
 

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { PostgresSyncLock } from '../../lib/backends/postgres/index.js';
 import { POSTGRES_URL, postgresSkip } from '../support/services.js';
-import { backendsNamed, eventually, usePostgres } from './postgres-test.helper.js';
+import { waitFor } from '../support/wait-for.js';
+import { backendsNamed, usePostgres } from './postgres-test.helper.js';
 
 const skip = await postgresSkip();
 
@@ -66,7 +67,7 @@ describe('PostgresSyncLock', { skip }, () => {
     await owned.connect();
     assert.ok((await backendsNamed(db.pool, `nestjs-version-sync:${schema}`)).length > 0);
     await owned.close();
-    await eventually(
+    await waitFor(
       async () => (await backendsNamed(db.pool, `nestjs-version-sync:${schema}`)).length === 0,
       3_000,
       'pool ended',

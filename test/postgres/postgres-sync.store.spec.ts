@@ -5,9 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PostgresSyncStore } from '../../lib/backends/postgres/index.js';
 import type { SyncRecord } from '../../lib/backend/sync-store.interface.js';
-import { SyncConnectionError } from '../../lib/sync.errors.js';
+import { SyncConnectionError, SyncStoreFormatError } from '../../lib/backend/index.js';
 import { POSTGRES_URL, postgresSkip } from '../support/services.js';
-import { backendsNamed, collect, eventually, usePostgres } from './postgres-test.helper.js';
+import { waitFor } from '../support/wait-for.js';
+import { backendsNamed, collect, usePostgres } from './postgres-test.helper.js';
 
 const skip = await postgresSkip();
 
@@ -64,6 +65,16 @@ describe('PostgresSyncStore', { skip }, () => {
     assert.equal(rows[0].tag, 'gzip');
     assert.deepEqual([...rows[0].data_bytes.subarray(0, 2)], [0x1f, 0x8b], 'gzip bytes stored as is');
     assert.equal(rows[1].name, 'item 1', 'default data is queryable jsonb');
+  });
+
+  it('refuses data the default JSON cannot hold with a SyncStoreFormatError, and writes nothing', async () => {
+    const store = open();
+    const space = ns();
+    for (const data of [undefined, () => 1, 10n]) {
+      await assert.rejects(store.write(space, { ...record('t', 1, 1), data }), SyncStoreFormatError);
+    }
+    assert.equal(await store.read(space, 't'), undefined);
+    assert.equal(await store.revision(space), 0);
   });
 
   it('keeps fences in order under concurrent writers, also on a tag not written yet', async () => {
@@ -125,10 +136,10 @@ describe('PostgresSyncStore', { skip }, () => {
     const [listener] = await backendsNamed(db.pool, name);
     assert.ok(listener, 'the LISTEN connection shows in pg_stat_activity');
     await db.pool.query('SELECT pg_terminate_backend($1)', [listener.pid]);
-    await eventually(async () => (await backendsNamed(db.pool, name)).length === 0, 3_000, 'the old connection gone');
+    await waitFor(async () => (await backendsNamed(db.pool, name)).length === 0, 3_000, 'the old connection gone');
     const laterSpace = ns();
     const later = await collect(store, laterSpace);
-    await eventually(
+    await waitFor(
       async () =>
         (await backendsNamed(db.pool, name)).find((b) => b.pid !== listener.pid && b.query.startsWith('LISTEN')),
       10_000,
@@ -192,12 +203,12 @@ describe('PostgresSyncStore', { skip }, () => {
     await collect(owned, ns());
     assert.ok((await backendsNamed(db.pool, `nestjs-version-sync:${schema}`)).length > 0);
     await owned.close();
-    await eventually(
+    await waitFor(
       async () => (await backendsNamed(db.pool, `nestjs-version-sync:${schema}`)).length === 0,
       3_000,
       'pool ended',
     );
-    await eventually(
+    await waitFor(
       async () => (await backendsNamed(db.pool, `nestjs-version-sync:listen:${schema}`)).length === 0,
       3_000,
       'LISTEN closed',

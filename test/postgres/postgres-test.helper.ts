@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Pool } from 'pg';
 import type { SyncStore, SyncStoreEvent } from '../../lib/backend/sync-store.interface.js';
 import { POSTGRES_URL } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** A schema of its own for one spec file, and a pool to the test database. */
 export interface PostgresTestContext {
@@ -38,21 +38,6 @@ export function usePostgres(): PostgresTestContext {
   return context;
 }
 
-/** Polls `probe` until it returns a truthy value, or throws after `ms`. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined | false>,
-  ms = 5_000,
-  what = 'condition',
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`${what} not met within ${ms} ms`);
-    await sleep(50);
-  }
-}
-
 /** Collects a namespace's events; `next(accept)` waits for the first (already seen or coming) that `accept` takes. */
 export async function collect(store: SyncStore, namespace: string) {
   const seen: SyncStoreEvent[] = [];
@@ -61,7 +46,7 @@ export async function collect(store: SyncStore, namespace: string) {
     seen,
     unsubscribe: () => subscription.unsubscribe(),
     next: (accept: (event: SyncStoreEvent) => boolean, ms = 3_000) =>
-      eventually(async () => seen.find(accept), ms, `event on ${namespace}`),
+      waitFor(() => seen.find(accept), ms, `an event on ${namespace}`),
   };
 }
 

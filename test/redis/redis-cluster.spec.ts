@@ -4,10 +4,10 @@ import { Cluster } from 'ioredis';
 import { RedisSyncLock, RedisSyncStore } from '../../lib/backends/redis/index.js';
 import { describeSyncLockContract, describeSyncStoreContract } from '../../lib/testing/index.js';
 import { describeMultiProcess } from '../support/multi-process.scenarios.js';
-import { redisSkip } from '../support/services.js';
-import { listKeys, RedisClusterServers, redisServerSkip, testPrefix } from './redis-test.util.js';
+import { redisSkip, redisServerSkip } from '../support/services.js';
+import { listKeys, RedisClusterServers, testPrefix } from './redis-test.util.js';
 
-const skip = (await redisSkip()) || redisServerSkip();
+const skip = (await redisSkip()) || (await redisServerSkip());
 
 // A three-master Redis Cluster of the test's own (redis-cli --cluster create): a script
 // whose keys span two slots fails there with CROSSSLOT, and keys really live on different nodes.

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { RedisSyncLock, RedisSyncStore } from '../../lib/backends/redis/index.js';
 import { InvalidSyncOptionsError, SyncConnectionError } from '../../lib/sync.errors.js';
-import { REDIS_URL, redisSkip } from '../support/services.js';
-import { RedisServer, redisServerSkip } from './redis-test.util.js';
+import { REDIS_URL, redisSkip, redisServerSkip } from '../support/services.js';
+import { RedisServer } from '../support/redis.server.js';
+import { waitFor } from '../support/wait-for.js';
 
-const skip = (await redisSkip()) || redisServerSkip();
+const skip = (await redisSkip()) || (await redisServerSkip());
 
 /** Asserts `error` is an `InvalidSyncOptionsError` about `option` whose message shows `shown`. */
 function invalidOption(option: string, shown: string) {
@@ -19,16 +19,14 @@ function invalidOption(option: string, shown: string) {
   };
 }
 
-/** Resolves when the server counts `expected` client connections (disconnects are noticed asynchronously). */
+/** The server's count of client connections once it is `expected` (disconnects are noticed late), or after 2 s. */
 async function connections(admin: Redis, expected: number): Promise<number> {
   let count = 0;
-  for (let i = 0; i < 40; i++) {
-    count = String(await admin.client('LIST'))
+  const counted = async () =>
+    (count = String(await admin.client('LIST'))
       .trim()
-      .split('\n').length;
-    if (count === expected) break;
-    await sleep(50);
-  }
+      .split('\n').length) === expected;
+  await waitFor(counted, 2_000, `${expected} connections`, { every: 50 }).catch(() => undefined);
   return count;
 }
 
@@ -100,10 +98,10 @@ describe('Redis backend: options and connections', { skip }, () => {
 
     before(async () => {
       [secured, plain] = await Promise.all([RedisServer.start({ password: 's3cret-pass' }), RedisServer.start()]);
-      admin = plain.admin();
+      // The server's own control client is the one admin connection the counts below include.
+      admin = plain.control;
     });
     after(async () => {
-      admin?.disconnect();
       await Promise.all([secured?.dispose(), plain?.dispose()]);
     });
 

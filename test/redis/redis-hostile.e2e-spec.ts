@@ -4,12 +4,14 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { SyncHealthIndicator, SyncService } from '../../lib/index.js';
 import { RedisSyncLock, RedisSyncStore } from '../../lib/backends/redis/index.js';
-import { createSyncApp, waitFor, type SyncTestApp } from '../support/sync-app.js';
-import { REDIS_URL, redisSkip } from '../support/services.js';
+import { createSyncApp, type SyncTestApp } from '../support/sync-app.js';
+import { waitFor } from '../support/wait-for.js';
+import { REDIS_URL, redisSkip, redisServerSkip } from '../support/services.js';
 import { taskFor, VersionedSource } from '../support/task-classes.js';
-import { deleteKeys, RedisServer, redisServerSkip, testPrefix } from './redis-test.util.js';
+import { RedisServer } from '../support/redis.server.js';
+import { deleteKeys, testPrefix } from './redis-test.util.js';
 
-const skip = (await redisSkip()) || redisServerSkip();
+const skip = (await redisSkip()) || (await redisServerSkip());
 
 describe("Redis: records corrupted behind the module's back", { skip, timeout: 30_000 }, () => {
   const keyPrefix = testPrefix();
@@ -101,18 +103,14 @@ describe("Redis: records corrupted behind the module's back", { skip, timeout: 3
         'both still serving',
       );
       const repaired = async () => (await admin.hget(record, field)) !== value;
-      const until = Date.now() + 3_000;
-      while (!(await repaired()) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(await repaired(), `the leader rewrote ${field}`);
+      await waitFor(repaired, 3_000, `the leader rewriting ${field}`, { every: 20 });
     });
   }
 
   it("a record deleted behind the module's back, version unchanged: the leader writes it again", async () => {
     const version = leader.getVersion('t');
     await admin.del(record);
-    const until = Date.now() + 3_000;
-    while ((await admin.exists(record)) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(await admin.exists(record), 1, 'rewritten');
+    await waitFor(async () => (await admin.exists(record)) === 1, 3_000, 'the record rewritten', { every: 20 });
     assert.equal(await admin.hget(record, 'version'), String(version));
   });
 

@@ -4,12 +4,14 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SyncHealthIndicator, SyncService } from '../../lib/index.js';
 import { RedisSyncLock, RedisSyncStore } from '../../lib/backends/redis/index.js';
-import { createSyncApp, waitFor, type SyncTestApp } from '../support/sync-app.js';
-import { redisSkip } from '../support/services.js';
+import { createSyncApp, type SyncTestApp } from '../support/sync-app.js';
+import { waitFor } from '../support/wait-for.js';
+import { redisSkip, redisServerSkip } from '../support/services.js';
 import { taskFor, VersionedSource } from '../support/task-classes.js';
-import { RedisServer, redisServerSkip, testPrefix } from './redis-test.util.js';
+import { RedisServer } from '../support/redis.server.js';
+import { testPrefix } from './redis-test.util.js';
 
-const skip = (await redisSkip()) || redisServerSkip();
+const skip = (await redisSkip()) || (await redisServerSkip());
 
 type Health = { status: string; reason?: string };
 

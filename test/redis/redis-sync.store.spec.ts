@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { RedisSyncStore } from '../../lib/backends/redis/index.js';
 import type { SyncSerializer } from '../../lib/backend/sync-serializer.interface.js';
 import type { SyncRecord, SyncStoreEvent } from '../../lib/backend/sync-store.interface.js';
-import { InvalidSyncOptionsError } from '../../lib/sync.errors.js';
+import { InvalidSyncOptionsError, SyncStoreFormatError } from '../../lib/backend/index.js';
 import { REDIS_URL, redisSkip } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 import { deleteKeys, listKeys, testPrefix } from './redis-test.util.js';
 
 const skip = await redisSkip();
@@ -91,6 +91,15 @@ describe('RedisSyncStore', { skip }, () => {
     } finally {
       await custom.close();
     }
+  });
+
+  it('refuses data the default JSON cannot hold with a SyncStoreFormatError, and writes nothing', async () => {
+    const space = ns();
+    for (const data of [undefined, () => 1, 10n]) {
+      await assert.rejects(store.write(space, { ...record('t', 1), data }), SyncStoreFormatError);
+    }
+    assert.equal(await store.read(space, 't'), undefined);
+    assert.equal(await store.revision(space), 0);
   });
 
   it('refuses a serializer without encode/decode, naming the value', () => {
@@ -198,8 +207,7 @@ describe('RedisSyncStore', { skip }, () => {
     await first.unsubscribe();
     await first.unsubscribe();
     await store.write(space, record('t', 2));
-    const deadline = Date.now() + 2_000;
-    while (seen.length < 2 && Date.now() < deadline) await sleep(10);
+    await waitFor(() => seen.length >= 2, 2_000, 'the second change', { every: 10 });
     assert.deepEqual(seen, ['change', 'change']);
     await second.unsubscribe();
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileSource } from '../fixtures/file.source.js';
+import { timeUntil } from './wait-for.js';
 
 const INSTANCE = fileURLToPath(new URL('../fixtures/instance.js', import.meta.url));
 
@@ -96,7 +97,7 @@ export class Cluster {
       this.instances.push(instance);
       return instance;
     });
-    await Promise.all(started.map((i) => waitUntil(() => i.port > 0, 20_000, `instance ${i.pid} ready:\n${i.output}`)));
+    await Promise.all(started.map((i) => timeUntil(() => i.port > 0, 20_000, `instance ${i.pid} ready:\n${i.output}`)));
     return started;
   }
 
@@ -106,7 +107,7 @@ export class Cluster {
 
   /** The one live leader; waits for it. */
   async leader(ms = 10_000): Promise<Instance> {
-    await waitUntil(() => this.live().filter((i) => i.leader).length === 1, ms, 'exactly one leader');
+    await timeUntil(() => this.live().filter((i) => i.leader).length === 1, ms, 'exactly one leader');
     return this.live().find((i) => i.leader)!;
   }
 
@@ -121,12 +122,8 @@ export class Cluster {
   }
 }
 
-/** Polls `predicate` every 5 ms; rejects after `ms` with `what`. */
-export async function waitUntil(predicate: () => boolean, ms: number, what: string): Promise<number> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return Date.now() - start;
-}
+/**
+ * Kept for the importers of this name (multi-process scenarios, bench): the one polling helper is
+ * test/support/wait-for.ts, and this is its `timeUntil` (resolves with the ms the wait took).
+ */
+export { timeUntil as waitUntil } from './wait-for.js';

@@ -1,5 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { SyncLease, SyncLeaseInfo, SyncLock } from '../../backend/sync-lock.interface.js';
+import type { SyncLease, SyncLeaseInfo, SyncLock } from '../../backend/index.js';
+import { checkTtl } from '../shared/index.js';
+
+const OWNER = 'MemorySyncLock';
 
 interface Held {
   readonly holder: string;
@@ -19,16 +22,18 @@ export class MemorySyncLock implements SyncLock {
   private readonly fences = new Map<string, number>();
 
   async acquire(name: string, holder: string, ttl: number): Promise<SyncLease | undefined> {
+    const ms = checkTtl(OWNER, ttl);
     if (this.live(name)) return undefined;
     const fence = (this.fences.get(name) ?? 0) + 1;
     this.fences.set(name, fence);
-    this.leases.set(name, { holder, fence, expiresAt: performance.now() + ttl });
+    this.leases.set(name, { holder, fence, expiresAt: performance.now() + ms });
     return { name, holder, fence };
   }
 
   async renew(lease: SyncLease, ttl: number): Promise<boolean> {
+    const ms = checkTtl(OWNER, ttl);
     const held = this.owned(lease);
-    if (held) held.expiresAt = performance.now() + ttl;
+    if (held) held.expiresAt = performance.now() + ms;
     return held !== undefined;
   }
 

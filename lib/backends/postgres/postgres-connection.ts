@@ -1,9 +1,19 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import type { ClientConfig, Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import type { SyncConnectionError } from '../../backend/index.js';
-import { connectionFailure, redactConnectionString, secretsOf } from './postgres.messages.js';
-import { invalidOption, validateIdentifier } from './postgres-identifiers.js';
+import { SyncError, type SyncConnectionError } from '../../backend/index.js';
+import { BoundedCaller, durationOption, invalidOption, redactUrl, secretsOf } from '../shared/index.js';
+import {
+  FIX_POSTGRES_AUTO_CREATE,
+  FIX_POSTGRES_BOTH,
+  FIX_POSTGRES_MISSING,
+  FIX_POSTGRES_OPTIONS,
+  FIX_POSTGRES_POOL,
+  FIX_POSTGRES_URL,
+  POSTGRES,
+  postgresHint,
+} from './postgres.messages.js';
+import { validateIdentifier } from './postgres-identifiers.js';
 
 /** Options shared by `PostgresSyncStore` and `PostgresSyncLock`. */
 export interface PostgresConnectionOptions {
@@ -29,17 +39,6 @@ const DEFAULT_QUERY_TIMEOUT = 10_000;
 /** Small on purpose: every statement is one short round trip, and each process has a store and a lock. */
 const OWN_POOL_SIZE = 5;
 
-function positiveMs(owner: string, option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-  throw invalidOption(
-    owner,
-    option,
-    value,
-    `Use a finite number of milliseconds greater than 0, or leave it out (default ${fallback}).`,
-  );
-}
-
 function isPool(value: unknown): value is Pool {
   const candidate = value as { query?: unknown; connect?: unknown } | null;
   return (
@@ -59,13 +58,11 @@ export class PostgresConnection {
   readonly pool: Pool;
   readonly schema: string;
   readonly autoCreate: boolean;
-  /** The server, for messages: the redacted URL, or the host of a passed-in pool. */
-  readonly target: string;
-  private readonly owned: boolean;
-  private readonly secrets: string[];
   /** ms a connection attempt may take. */
   readonly connectTimeout: number;
   private readonly queryTimeout: number;
+  private readonly owned: boolean;
+  private readonly caller: BoundedCaller;
   private ending?: Promise<void>;
 
   constructor(
@@ -74,72 +71,56 @@ export class PostgresConnection {
     options: PostgresConnectionOptions,
   ) {
     if (typeof options !== 'object' || options === null) {
-      throw invalidOption(owner, 'options', options, 'Pass an object with a "pool" or a "connectionString".');
+      throw invalidOption(owner, 'options', options, FIX_POSTGRES_OPTIONS);
     }
     const { pool, connectionString } = options;
     this.schema = validateIdentifier(owner, 'schema', options.schema, 'public');
-    this.connectTimeout = positiveMs(owner, 'connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT);
-    this.queryTimeout = positiveMs(owner, 'queryTimeout', options.queryTimeout, DEFAULT_QUERY_TIMEOUT);
+    this.connectTimeout = durationOption(owner, 'connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT);
+    this.queryTimeout = durationOption(owner, 'queryTimeout', options.queryTimeout, DEFAULT_QUERY_TIMEOUT);
     if (options.autoCreate !== undefined && typeof options.autoCreate !== 'boolean') {
-      throw invalidOption(owner, 'autoCreate', options.autoCreate, 'Use true (create missing tables) or false.');
+      throw invalidOption(owner, 'autoCreate', options.autoCreate, FIX_POSTGRES_AUTO_CREATE);
     }
     this.autoCreate = options.autoCreate ?? true;
     if (pool !== undefined && connectionString !== undefined) {
-      const given = typeof connectionString === 'string' ? redactConnectionString(connectionString) : connectionString;
-      throw invalidOption(owner, 'connectionString', given, 'Pass either "pool" or "connectionString", not both.');
+      const given = typeof connectionString === 'string' ? redactUrl(connectionString) : connectionString;
+      throw invalidOption(owner, 'connectionString', given, FIX_POSTGRES_BOTH);
     }
+    let target: string;
+    let secrets: string[];
     if (pool !== undefined) {
-      if (!isPool(pool)) {
-        throw invalidOption(
-          owner,
-          'pool',
-          pool,
-          'Pass a pg Pool (new Pool(...) from the "pg" package), or a "connectionString" instead.',
-        );
-      }
+      if (!isPool(pool)) throw invalidOption(owner, 'pool', pool, FIX_POSTGRES_POOL);
       this.pool = pool;
       this.owned = false;
-      this.secrets = secretsOf(pool.options?.connectionString);
+      secrets = secretsOf(pool.options?.connectionString);
       const { host = 'localhost', port = 5432, database = '' } = pool.options ?? {};
-      this.target = pool.options?.connectionString
-        ? redactConnectionString(pool.options.connectionString)
+      target = pool.options?.connectionString
+        ? redactUrl(pool.options.connectionString)
         : `the given pool (${host}:${port}/${database})`;
-      return;
+    } else {
+      if (connectionString === undefined) throw invalidOption(owner, 'pool', pool, FIX_POSTGRES_MISSING);
+      if (typeof connectionString !== 'string' || connectionString.trim() === '') {
+        throw invalidOption(owner, 'connectionString', connectionString, FIX_POSTGRES_URL);
+      }
+      secrets = secretsOf(connectionString);
+      target = redactUrl(connectionString);
+      this.owned = true;
+      this.pool = this.createPool(connectionString);
     }
-    if (connectionString === undefined) {
-      throw invalidOption(
-        owner,
-        'pool',
-        pool,
-        'Neither "pool" nor "connectionString" was given: pass a pg Pool as "pool", or a URL such as ' +
-          '"postgres://user:password@host:5432/database" as "connectionString".',
-      );
-    }
-    if (typeof connectionString !== 'string' || connectionString.trim() === '') {
-      throw invalidOption(
-        owner,
-        'connectionString',
-        connectionString,
-        'Pass a URL such as "postgres://user:password@host:5432/database", or a pg Pool as "pool".',
-      );
-    }
-    this.secrets = secretsOf(connectionString);
-    this.target = redactConnectionString(connectionString);
-    this.owned = true;
-    this.pool = this.createPool(connectionString);
+    this.caller = new BoundedCaller({ owner, server: POSTGRES, target, secrets, hint: postgresHint });
+  }
+
+  /** `PostgreSQL at <redacted URL>`: the server as messages name it. */
+  get where(): string {
+    return this.caller.where;
   }
 
   /** Runs one statement in bounded time; any failure becomes a `SyncConnectionError`. */
-  async query<R extends QueryResultRow = QueryResultRow>(
+  query<R extends QueryResultRow = QueryResultRow>(
     action: string,
     text: string,
     values?: unknown[],
   ): Promise<QueryResult<R>> {
-    try {
-      return await this.bounded(this.pool.query<R>(this.statement(text, values)));
-    } catch (error) {
-      throw this.failure(action, error);
-    }
+    return this.bounded(action, this.pool.query<R>(this.statement(text, values)));
   }
 
   /**
@@ -151,21 +132,21 @@ export class PostgresConnection {
     const pending = this.pool.connect();
     let client: PoolClient;
     try {
-      client = await this.bounded(pending);
+      client = await this.bounded(action, pending);
     } catch (error) {
       pending.then(
         (late) => late.release(),
         () => undefined,
       );
-      throw this.failure(action, error);
+      throw error;
     }
     try {
-      const result = await work((text) => this.bounded(client.query(this.statement(text))));
+      const result = await work((text) => this.bounded(action, client.query(this.statement(text))));
       client.release();
       return result;
     } catch (error) {
       client.release(true);
-      throw this.failure(action, error);
+      throw error instanceof SyncError ? error : this.failure(action, error);
     }
   }
 
@@ -179,22 +160,13 @@ export class PostgresConnection {
    * but waits for a pooled connection as long as the pool's own connectionTimeoutMillis says,
    * which is forever by default in a passed-in pool.
    */
-  private async bounded<T>(work: Promise<T>): Promise<T> {
-    const limit = this.connectTimeout + this.queryTimeout;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timeout: no answer within ${limit} ms`)), limit);
-    });
-    try {
-      return await Promise.race([work, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private bounded<T>(action: string, work: Promise<T>): Promise<T> {
+    return this.caller.call(action, work, this.connectTimeout + this.queryTimeout);
   }
 
-  /** The `SyncConnectionError` for `action`, with the redacted target and a hint. */
+  /** The `SyncConnectionError` for `action`, with the redacted server and a hint. */
   failure(action: string, cause: unknown): SyncConnectionError {
-    return connectionFailure(this.owner, action, this.target, cause, this.secrets);
+    return this.caller.failure(action, cause);
   }
 
   /** Settings for a dedicated client (the LISTEN connection) to the same server as the pool. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { InvalidSyncOptionsError } from '../../backend/index.js';
-import { describeValue } from '../../backend/describe-value.util.js';
+import { invalidOption } from '../shared/index.js';
+import { FIX_POSTGRES_IDENTIFIER } from './postgres.messages.js';
 
 /**
  * What a schema or table name may be. Names are also quoted in every statement,
@@ -12,15 +12,6 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** PostgreSQL truncates identifiers (channel names included) longer than this many bytes. */
 const MAX_IDENTIFIER_BYTES = 63;
 
-/** Message of an `InvalidSyncOptionsError` raised by a PostgreSQL backend: the value and the fix. */
-export function invalidOption(owner: string, option: string, value: unknown, fix: string): InvalidSyncOptionsError {
-  return new InvalidSyncOptionsError(
-    `Invalid ${owner} option "${option}": got ${describeValue(value)}. ${fix}`,
-    option,
-    value,
-  );
-}
-
 /**
  * Checks a schema or table name and returns it (or `fallback` when it is left out).
  *
@@ -29,13 +20,7 @@ export function invalidOption(owner: string, option: string, value: unknown, fix
 export function validateIdentifier(owner: string, option: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value === 'string' && IDENTIFIER.test(value)) return value;
-  throw invalidOption(
-    owner,
-    option,
-    value,
-    'Use 1 to 63 letters, digits or underscores, starting with a letter or an underscore ' +
-      `(e.g. "${fallback}"), or leave it out to use "${fallback}".`,
-  );
+  throw invalidOption(owner, option, value, FIX_POSTGRES_IDENTIFIER(fallback));
 }
 
 /** Quotes an identifier for SQL (`"name"`, inner quotes doubled). Every name in every statement goes through it. */

@@ -3,12 +3,14 @@ import pg from 'pg';
 import type { Client, Notification } from 'pg';
 import type { PostgresConnection } from './postgres-connection.js';
 import { quoteIdentifier } from './postgres-identifiers.js';
+import { POSTGRES_LISTENER_RESTORED, POSTGRES_SUBSCRIBER_THREW } from './postgres.messages.js';
+import { backoffDelay } from '../shared/index.js';
 
 /** Receives the raw payload of a notification on a channel. */
 export type PostgresNotificationHandler = (payload: string) => void;
 
-const MIN_BACKOFF = 100;
-const MAX_BACKOFF = 5_000;
+/** Reconnection delays of the LISTEN connection, ms. */
+const BACKOFF = { base: 100, max: 5_000 };
 
 /**
  * The one LISTEN connection of a store, shared by all its subscriptions.
@@ -76,7 +78,7 @@ export class PostgresListener {
     this.lost(client, error instanceof Error ? error : undefined);
     if (!this.reconnecting) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const deadline = setTimeout(() => resolve(false), this.connection.connectTimeout + MAX_BACKOFF);
+      const deadline = setTimeout(() => resolve(false), this.connection.connectTimeout + BACKOFF.max);
       deadline.unref();
       this.waiters.push((ok) => {
         clearTimeout(deadline);
@@ -164,13 +166,12 @@ export class PostgresListener {
   }
 
   private scheduleReconnect(): void {
-    const backoff = Math.min(MAX_BACKOFF, MIN_BACKOFF * 2 ** this.failures);
-    const delay = backoff / 2 + (Math.random() * backoff) / 2;
+    const delay = backoffDelay(this.failures, BACKOFF);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.connect().then(
         () => {
-          this.logger.log(`LISTEN connection restored after ${this.failures + 1} attempt(s).`);
+          this.logger.log(POSTGRES_LISTENER_RESTORED(this.failures + 1));
           this.failures = 0;
         },
         () => {
@@ -188,9 +189,7 @@ export class PostgresListener {
         handler(payload ?? '');
       } catch (error) {
         // One faulty subscriber must not starve the others nor kill the connection's event loop.
-        this.logger.error(
-          `A subscriber of channel "${channel}" threw: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.error(POSTGRES_SUBSCRIBER_THREW(channel, error instanceof Error ? error.message : String(error)));
       }
     }
   }

@@ -1,5 +1,5 @@
-import type { SyncSerializer } from '../../backend/sync-serializer.interface.js';
-import type { SyncRecordHead, SyncStoreEvent } from '../../backend/sync-store.interface.js';
+import { jsonSerializer, type SyncRecordHead, type SyncSerializer } from '../../backend/index.js';
+import { decodeRecordData, encodeRecordData } from '../shared/index.js';
 
 /** A bigint column as pg hands it over: a string by default, a number or bigint with custom type parsers. */
 type Int8 = string | number | bigint;
@@ -28,8 +28,6 @@ export interface EncodedData {
   bytes: Buffer | null;
 }
 
-const EVENT_TYPES = new Set<string>(['change', 'refresh', 'refreshed', 'released']);
-
 /** The head fields of a row, typed: the version keeps its JSON type (`5` vs `'5'`), numbers become numbers. */
 export function headOf(row: HeadRow): Omit<SyncRecordHead, 'tag'> {
   return {
@@ -42,30 +40,23 @@ export function headOf(row: HeadRow): Omit<SyncRecordHead, 'tag'> {
 }
 
 /**
- * Encodes data for a write. With a custom serializer, its bytes go to the
- * `bytea` column. Otherwise the JSON goes to the `jsonb` column, except JSON
- * holding a NUL character (`\u0000`), which jsonb refuses: that JSON is stored
- * as UTF-8 bytes and read back with the JSON serializer.
+ * Encodes the data of `tag` for a write. With a custom serializer, its bytes go to the
+ * `bytea` column. Otherwise the JSON goes to the `jsonb` column, except JSON holding a
+ * NUL character (`\u0000`), which jsonb refuses: that JSON is stored as UTF-8 bytes and
+ * read back with the JSON serializer. Data that cannot be encoded is a `SyncStoreFormatError`.
  */
-export function encodeData(data: unknown, serializer: SyncSerializer | undefined): EncodedData {
+export function encodeData(owner: string, tag: string, data: unknown, serializer?: SyncSerializer): EncodedData {
   if (serializer) {
-    const encoded = serializer.encode(data);
+    const encoded = encodeRecordData(owner, tag, () => serializer.encode(data));
     return { json: null, bytes: typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded };
   }
-  const json = JSON.stringify(data);
-  if (json === undefined)
-    throw new TypeError(`Cannot store ${typeof data} data as JSON: return JSON-serialisable data.`);
+  const json = String(encodeRecordData(owner, tag, () => JSON.stringify(data)));
   return json.includes('\\u0000') ? { json: null, bytes: Buffer.from(json, 'utf8') } : { json, bytes: null };
 }
 
-/** A NOTIFY payload as an event, or `undefined` for anything that is not one of ours. */
-export function decodeEvent(payload: string): SyncStoreEvent | undefined {
-  try {
-    const event = JSON.parse(payload) as { type?: unknown } | null;
-    return typeof event === 'object' && event !== null && EVENT_TYPES.has(String(event.type))
-      ? (event as SyncStoreEvent)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+/** The data of a row, from whichever column holds it; data that cannot be decoded is a `SyncStoreFormatError`. */
+export function decodeData<T>(owner: string, tag: string, row: RecordRow, serializer?: SyncSerializer): T {
+  return decodeRecordData<T>(owner, tag, () =>
+    row.data_bytes !== null ? (serializer ?? jsonSerializer).decode(row.data_bytes) : JSON.parse(row.data ?? 'null'),
+  );
 }

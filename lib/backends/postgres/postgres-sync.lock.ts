@@ -3,7 +3,8 @@ import type { PostgresConnectionOptions } from './postgres-connection.js';
 import { qualifiedName, validateIdentifier } from './postgres-identifiers.js';
 import { PostgresSchemaGuard, postgresLockSchemaSql } from './postgres.schema.js';
 import type { PostgresLockTables } from './postgres.schema.js';
-import type { SyncLease, SyncLeaseInfo, SyncLock } from '../../backend/sync-lock.interface.js';
+import type { SyncLease, SyncLeaseInfo, SyncLock } from '../../backend/index.js';
+import { checkTtl } from '../shared/index.js';
 
 const OWNER = 'PostgresSyncLock';
 
@@ -18,13 +19,6 @@ function tablesOf(options: Pick<PostgresSyncLockOptions, 'schema' | 'table'>): P
     schema: validateIdentifier(OWNER, 'schema', options.schema, 'public'),
     table: validateIdentifier(OWNER, 'table', options.table, 'sync_leases'),
   };
-}
-
-function checkTtl(ttl: number): number {
-  if (typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0) return ttl;
-  throw new RangeError(
-    `${OWNER}: the lease TTL must be a finite number of milliseconds greater than 0, got ${String(ttl)}.`,
-  );
 }
 
 /**
@@ -89,7 +83,7 @@ WHERE name = $1::text AND expires_at > c.now`,
     const { rows } = await this.run<{ fence: string }>('acquire a lease', this.sql.acquire, [
       name,
       holder,
-      checkTtl(ttl),
+      checkTtl(OWNER, ttl),
     ]);
     return rows[0] && { name, holder, fence: Number(rows[0].fence) };
   }
@@ -99,7 +93,7 @@ WHERE name = $1::text AND expires_at > c.now`,
       lease.name,
       lease.holder,
       lease.fence,
-      checkTtl(ttl),
+      checkTtl(OWNER, ttl),
     ]);
     return rowCount === 1;
   }

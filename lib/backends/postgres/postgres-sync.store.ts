@@ -1,16 +1,17 @@
 import { PostgresConnection } from './postgres-connection.js';
 import type { PostgresConnectionOptions } from './postgres-connection.js';
-import { channelName, invalidOption, validateIdentifier } from './postgres-identifiers.js';
+import { channelName, validateIdentifier } from './postgres-identifiers.js';
 import { PostgresListener } from './postgres-listener.js';
 import { postgresStoreQueries } from './postgres-store.queries.js';
-import { decodeEvent, encodeData, headOf } from './postgres-store.rows.js';
+import { decodeData, encodeData, headOf } from './postgres-store.rows.js';
 import type { HeadRow, RecordRow } from './postgres-store.rows.js';
 import type { PostgresStoreQueries } from './postgres-store.queries.js';
 import { PostgresSchemaGuard, postgresStoreSchemaSql } from './postgres.schema.js';
 import type { PostgresStoreTables } from './postgres.schema.js';
-import { jsonSerializer } from '../../backend/sync-serializer.interface.js';
-import type { SyncSerializer } from '../../backend/sync-serializer.interface.js';
+import { jsonSerializer } from '../../backend/index.js';
 import type {
+  SyncSerializer,
+  SyncVersion,
   StoredSyncRecord,
   SyncRecord,
   SyncRecordHead,
@@ -19,8 +20,8 @@ import type {
   SyncSubscription,
   SyncTouchResult,
   SyncWriteResult,
-} from '../../backend/sync-store.interface.js';
-import type { SyncVersion } from '../../backend/sync-version.js';
+} from '../../backend/index.js';
+import { checkSerializer, decodeEvent } from '../shared/index.js';
 
 const OWNER = 'PostgresSyncStore';
 
@@ -74,14 +75,8 @@ export class PostgresSyncStore implements SyncStore {
   constructor(options: PostgresSyncStoreOptions) {
     this.connection = new PostgresConnection(OWNER, options);
     this.tables = tablesOf(options);
-    const { serializer } = options;
-    if (
-      serializer !== undefined &&
-      (typeof serializer?.encode !== 'function' || typeof serializer?.decode !== 'function')
-    ) {
-      const fix = 'Pass an object with encode(data) and decode(buffer) functions, or leave it out for JSON.';
-      throw invalidOption(OWNER, 'serializer', serializer, fix);
-    }
+    const serializer = checkSerializer(OWNER, options.serializer);
+    // The default JSON goes to a jsonb column (readable in SQL); only a custom serializer's bytes go to bytea.
     if (serializer !== undefined && serializer !== jsonSerializer) this.serializer = serializer;
     this.queries = postgresStoreQueries(this.tables);
     const { table, revisionTable } = this.tables;
@@ -100,15 +95,11 @@ export class PostgresSyncStore implements SyncStore {
   async read<T = unknown>(namespace: string, tag: string): Promise<StoredSyncRecord<T> | undefined> {
     const row = (await this.run<RecordRow>('read a snapshot', this.queries.read, [namespace, tag])).rows[0];
     if (!row) return undefined;
-    const data =
-      row.data_bytes !== null
-        ? (this.serializer ?? jsonSerializer).decode(row.data_bytes)
-        : JSON.parse(row.data ?? 'null');
-    return { tag, ...headOf(row), data: data as T };
+    return { tag, ...headOf(row), data: decodeData<T>(OWNER, tag, row, this.serializer) };
   }
 
   async write(namespace: string, record: SyncRecord): Promise<SyncWriteResult> {
-    const { json, bytes } = encodeData(record.data, this.serializer);
+    const { json, bytes } = encodeData(OWNER, record.tag, record.data, this.serializer);
     const channel = this.channel(namespace);
     const times = [Math.round(record.modifiedAt), Math.round(record.checkedAt)];
     const values = [

@@ -1,5 +1,42 @@
-import { inspect } from 'node:util';
-import { SyncConnectionError } from '../../backend/index.js';
+/**
+ * Message texts of the PostgreSQL backend: the fixes its checks suggest and what its
+ * connection errors tell to check, by SQLSTATE or Node error code. The sentences around
+ * them (option, value, redacted server, cause) come from the shared factories, so a fault
+ * reads the same as in every other backend.
+ */
+
+/** The server kind, as messages name it. */
+export const POSTGRES = 'PostgreSQL';
+
+export const FIX_POSTGRES_OPTIONS = 'Pass an object with a "pool" or a "connectionString".';
+
+export const FIX_POSTGRES_BOTH = 'Pass either "pool" or "connectionString", not both.';
+
+export const FIX_POSTGRES_POOL =
+  'Pass a pg Pool (new Pool(...) from the "pg" package), or a "connectionString" instead.';
+
+export const FIX_POSTGRES_MISSING =
+  'Neither "pool" nor "connectionString" was given: pass a pg Pool as "pool", or a URL such as ' +
+  '"postgres://user:password@host:5432/database" as "connectionString".';
+
+export const FIX_POSTGRES_URL =
+  'Pass a URL such as "postgres://user:password@host:5432/database", or a pg Pool as "pool".';
+
+export const FIX_POSTGRES_AUTO_CREATE = 'Use true (create missing tables) or false.';
+
+export const FIX_POSTGRES_IDENTIFIER = (fallback: string) =>
+  'Use 1 to 63 letters, digits or underscores, starting with a letter or an underscore ' +
+  `(e.g. "${fallback}"), or leave it out to use "${fallback}".`;
+
+export const POSTGRES_NO_TABLES = (owner: string, tables: string[], where: string) =>
+  `${owner} found no table ${tables.join(' / ')} (${where}) and autoCreate is false. ` +
+  `Create the tables with the SQL of ${owner}.schemaSql(), or set autoCreate: true.`;
+
+export const POSTGRES_LISTENER_RESTORED = (attempts: number) =>
+  `LISTEN connection restored after ${attempts} attempt(s).`;
+
+export const POSTGRES_SUBSCRIBER_THREW = (channel: string, cause: string) =>
+  `A subscriber of channel "${channel}" threw: ${cause}`;
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -28,52 +65,14 @@ const HINTS: Record<string, string> = {
   '57P03': 'The server is starting up: retry in a moment.',
 };
 
-/**
- * A connection string with its password replaced by `***`, safe for logs and
- * error messages. Handles URLs (`postgres://user:secret@host/db`, also with an
- * unencoded `@` in the password) and `password=` parameters; errs on the side
- * of hiding too much.
- */
-export function redactConnectionString(value: string): string {
-  return value
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):.*@/i, '$1:***@')
-    .replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)/gi, '$1***');
-}
-
-/** The password of a connection string, raw and decoded, to scrub it from any message that might echo it. */
-export function secretsOf(value: string | undefined): string[] {
-  if (!value) return [];
-  const secrets = [
-    /^[a-z][a-z0-9+.-]*:\/\/[^:@/]*:(.*)@/i.exec(value)?.[1],
-    /password\s*=\s*'?([^'\s&]*)/i.exec(value)?.[1],
-  ];
-  for (const secret of [...secrets]) {
-    try {
-      if (secret) secrets.push(decodeURIComponent(secret));
-    } catch {
-      // Not percent-encoded: the raw form is already listed.
-    }
-  }
-  return [...new Set(secrets.filter((s): s is string => !!s && s.length > 0))];
-}
-
-/** The text of an error, also for the message-less `AggregateError` Node gives for a refused dual-stack connect. */
-function describeCause(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  const inner = (cause as { errors?: unknown[] }).errors;
-  const innerText = Array.isArray(inner)
-    ? inner.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')
-    : '';
-  return cause.message || innerText || String((cause as { code?: unknown }).code ?? cause.name);
-}
-
-function hintFor(cause: unknown, text: string): string {
+/** What to check after a failed call, from its cause's code and (redacted) text. */
+export function postgresHint(cause: unknown, text: string): string {
   const code = String((cause as { code?: unknown } | undefined)?.code ?? '');
   if (HINTS[code]) return HINTS[code];
   if (NETWORK_CODES.has(code) || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Connection terminated unexpectedly/.test(text)) {
     return 'Check that PostgreSQL runs at that host and port and is reachable from this process.';
   }
-  if (/timeout|timed out/i.test(text)) {
+  if (/timeout|timed out|no answer within/i.test(text)) {
     return 'The server did not answer in time: check that it is reachable and not overloaded, or raise connectTimeout / queryTimeout.';
   }
   if (/Cannot use a pool after calling end|pool (has been|was) (ended|closed)/i.test(text)) {
@@ -81,24 +80,4 @@ function hintFor(cause: unknown, text: string): string {
   }
   if (/^[0-9A-Z]{5}$/.test(code)) return `PostgreSQL refused the statement (SQLSTATE ${code}).`;
   return 'Check the connection options and that the server is up.';
-}
-
-/**
- * The `SyncConnectionError` for a failed call: who failed, doing what, where
- * (the redacted target), why, and what to check. Passwords never appear.
- */
-export function connectionFailure(
-  owner: string,
-  action: string,
-  target: string,
-  cause: unknown,
-  secrets: readonly string[],
-): SyncConnectionError {
-  let text = describeCause(cause);
-  for (const secret of secrets) text = text.replaceAll(secret, '***');
-  const message = `${owner} could not ${action} at ${target}: ${text}. ${hintFor(cause, text)}`;
-  // Some causes carry the raw connection string (e.g. ERR_INVALID_URL's `input`): keep them out of logs.
-  const raw = inspect(cause, { depth: 2 });
-  const leaks = secrets.some((secret) => raw.includes(secret));
-  return new SyncConnectionError(message, { cause: leaks ? new Error(text) : cause });
 }

@@ -1,6 +1,7 @@
 import { SyncConnectionError } from '../../backend/index.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { qualifiedName, quoteIdentifier } from './postgres-identifiers.js';
+import { POSTGRES_NO_TABLES } from './postgres.messages.js';
 
 /** Names of the store's tables. */
 export interface PostgresStoreTables {
@@ -103,10 +104,7 @@ export class PostgresSchemaGuard {
     );
     if (rows[0]?.ready) return;
     if (!connection.autoCreate) {
-      throw new SyncConnectionError(
-        `${connection.owner} found no table ${names.join(' / ')} at ${connection.target} and autoCreate is false. ` +
-          `Create the tables with the SQL of ${connection.owner}.schemaSql(), or set autoCreate: true.`,
-      );
+      throw new SyncConnectionError(POSTGRES_NO_TABLES(connection.owner, names, connection.where));
     }
     // The DDL runs in its own transaction, begun only once the lock is held: a transaction that
     // waited for the lock could still see the catalogs as they were before the other creator committed.

@@ -1,6 +1,6 @@
 import { Redis, type Cluster } from 'ioredis';
-import { InvalidSyncOptionsError } from '../../backend/index.js';
-import { INVALID_REDIS_OPTION, redactUrl } from './redis.messages.js';
+import { backoffDelay, durationOption, invalidOption, redactUrl, secretsOf } from '../shared/index.js';
+import { FIX_REDIS_BOTH, FIX_REDIS_CLIENT, FIX_REDIS_MISSING, FIX_REDIS_URL } from './redis.messages.js';
 
 /** Either reply mapping of ioredis: the backend reads only arrays, strings, numbers and Buffers. */
 type ReplyMapping = 'legacy' | 'resp3';
@@ -52,11 +52,8 @@ const CLIENT_METHODS = [
   'off',
 ];
 
-/** Exponential backoff from 100 ms to 2 s, with jitter so that many processes do not reconnect in step. */
-function backoff(times: number): number {
-  const ceiling = Math.min(100 * 2 ** Math.min(times - 1, 5), 2_000);
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-}
+/** Reconnection delays from 100 ms to 2 s, jittered (ioredis counts attempts from 1). */
+const retryStrategy = (times: number) => backoffDelay(times - 1, { base: 100, max: 2_000 });
 
 /** Duck-typed rather than `instanceof`, so a client from another copy of ioredis is accepted too. */
 function isClient(value: unknown): value is RedisClient {
@@ -65,14 +62,6 @@ function isClient(value: unknown): value is RedisClient {
   return (
     typeof candidate.status === 'string' && CLIENT_METHODS.every((method) => typeof candidate[method] === 'function')
   );
-}
-
-function decoded(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 function describeClient(client: RedisClient): string {
@@ -87,43 +76,22 @@ function describeClient(client: RedisClient): string {
  * that name the option and the value, with any password redacted.
  */
 export function resolveRedisClient(owner: string, options: RedisConnectionOptions): ResolvedRedisClient {
-  const { client, url, timeout = DEFAULT_REDIS_TIMEOUT } = options ?? {};
-  const invalid = (option: string, value: unknown, fix: string) =>
-    new InvalidSyncOptionsError(INVALID_REDIS_OPTION(owner, option, value, fix), option, value);
+  const { client, url } = options ?? {};
+  const timeout = durationOption(owner, 'timeout', options?.timeout, DEFAULT_REDIS_TIMEOUT);
+  const invalid = (option: string, value: unknown, fix: string) => invalidOption(owner, option, value, fix);
   const shownUrl = typeof url === 'string' ? redactUrl(url) : url;
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
-    throw invalid('timeout', timeout, 'Use a finite number of milliseconds greater than 0 (default 5000).');
-  }
-  if (client !== undefined && url !== undefined) {
-    throw invalid('url', shownUrl, 'Pass either "client" or "url", not both.');
-  }
+  if (client !== undefined && url !== undefined) throw invalid('url', shownUrl, FIX_REDIS_BOTH);
   if (client !== undefined) {
-    if (!isClient(client)) {
-      throw invalid(
-        'client',
-        client,
-        'Pass an ioredis client: new Redis(...) or new Cluster(...) from "ioredis", or use "url".',
-      );
-    }
+    if (!isClient(client)) throw invalid('client', client, FIX_REDIS_CLIENT);
     const password = client.isCluster
       ? (client as Cluster).options.redisOptions?.password
       : (client as Redis).options.password;
     return { client, owned: false, target: describeClient(client), timeout, secrets: password ? [password] : [] };
   }
-  if (url === undefined) {
-    throw invalid(
-      'client',
-      undefined,
-      'Pass "client" (an ioredis Redis or Cluster) or "url" (e.g. "redis://localhost:6379").',
-    );
-  }
+  if (url === undefined) throw invalid('client', undefined, FIX_REDIS_MISSING);
   const parsed = typeof url === 'string' && URL.canParse(url) ? new URL(url) : undefined;
   if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
-    throw invalid(
-      'url',
-      shownUrl,
-      'Use a URL such as "redis://localhost:6379" or "rediss://user:password@host:6380/0".',
-    );
+    throw invalid('url', shownUrl, FIX_REDIS_URL);
   }
   // lazyConnect: nothing happens before the first call or connect(). No offline queue and no
   // resending: while Redis is down a call fails at once, and a call that timed out is never sent
@@ -133,9 +101,7 @@ export function resolveRedisClient(owner: string, options: RedisConnectionOption
     connectTimeout: timeout,
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
-    retryStrategy: backoff,
+    retryStrategy,
   });
-  // The password as written in the URL and as sent to Redis (percent-decoded).
-  const secrets = parsed.password ? [parsed.password, decoded(parsed.password)] : [];
-  return { client: created, owned: true, target: redactUrl(url), timeout, secrets };
+  return { client: created, owned: true, target: redactUrl(url), timeout, secrets: secretsOf(url) };
 }

@@ -1,13 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { SyncConnectionError, SyncError } from '../../backend/index.js';
+import { BACKEND_CLOSED, BoundedCaller } from '../shared/index.js';
 import { resolveRedisClient, type RedisClient, type RedisConnectionOptions } from './redis-client.factory.js';
-import {
-  REDIS_CALL_FAILED,
-  REDIS_CALL_TIMEOUT,
-  REDIS_CLOSED,
-  REDIS_CONNECT_FAILED,
-  redactSecrets,
-} from './redis.messages.js';
+import { REDIS, redisHint } from './redis.messages.js';
 import type { RedisScriptClient } from './redis.scripts.js';
 
 /** The commands the backend sends; ioredis' own overloads are too wide to call through a `Redis | Cluster` union. */
@@ -25,23 +20,21 @@ function messageOf(error: unknown): string {
 /**
  * The client of one store or lock (see `resolveRedisClient`): connects it,
  * bounds every call in time and turns failures into `SyncConnectionError`s
- * that name the (redacted) server, never a password.
+ * that name the (redacted) server, never a password (see `BoundedCaller`).
  */
 export class RedisConnection {
   readonly client: RedisClient;
   /** Whether the client was created here from `url`, so `close()` closes it. */
   readonly owned: boolean;
-  /** The server as messages name it: a redacted URL, or host:port of a client passed in. */
-  readonly target: string;
   /** ms each call may take. */
   readonly timeout: number;
-  private readonly secrets: readonly string[];
+  private readonly caller: BoundedCaller;
   private lastError: string | undefined;
   private closed = false;
   private opening: Promise<void> | undefined;
   /** A failed connect() stopped our client; ioredis then stays 'reconnecting' although nothing reconnects. */
   private stopped = false;
-  private readonly onError = (error: unknown) => (this.lastError = this.redact(messageOf(error)));
+  private readonly onError = (error: unknown) => (this.lastError = this.caller.redact(messageOf(error)));
   private readonly onReady = () => (this.lastError = undefined);
 
   constructor(
@@ -51,76 +44,57 @@ export class RedisConnection {
     const resolved = resolveRedisClient(owner, options);
     this.client = resolved.client;
     this.owned = resolved.owned;
-    this.target = resolved.target;
     this.timeout = resolved.timeout;
-    this.secrets = resolved.secrets;
+    this.caller = new BoundedCaller({
+      owner,
+      server: REDIS,
+      target: resolved.target,
+      secrets: resolved.secrets,
+      hint: redisHint,
+      lastError: () => this.lastError,
+    });
     this.client.on('error', this.onError);
     this.client.on('ready', this.onReady);
   }
 
-  /** Runs `operation` with the client, bounded by `timeout`; failures become `SyncConnectionError`s. */
-  call<T>(operation: string, work: (client: RedisCommandClient) => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new SyncConnectionError(REDIS_CLOSED(this.owner)));
+  /** Runs `action` with the client, bounded by `timeout`; failures become `SyncConnectionError`s. */
+  call<T>(action: string, work: (client: RedisCommandClient) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(this.closedError());
     const opening = this.open();
     if (!opening && this.owned && this.client.status !== 'ready') {
       // Reconnecting in the background: fail now rather than queue (see the client options).
-      const cause = `not connected (${this.client.status})`;
-      return Promise.reject(
-        new SyncConnectionError(REDIS_CALL_FAILED(this.owner, this.target, operation, cause, this.lastError)),
-      );
+      return Promise.reject(this.caller.failure(action, new Error(`not connected (${this.client.status})`)));
     }
     const client = this.client as unknown as RedisCommandClient;
-    return this.settle(operation, opening ? opening.then(() => work(client)) : work(client));
+    return this.settle(action, opening ? opening.then(() => work(client)) : work(client));
   }
 
   /** Bounds a promise from this connection (or its subscriber) by `timeout` and translates its failure. */
-  settle<T>(operation: string, work: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new SyncConnectionError(
-              REDIS_CALL_TIMEOUT(this.owner, this.target, operation, this.timeout, this.lastError),
-            ),
-          ),
-        this.timeout,
-      );
-      work.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(
-            error instanceof SyncError
-              ? error
-              : new SyncConnectionError(
-                  REDIS_CALL_FAILED(this.owner, this.target, operation, this.redact(messageOf(error)), this.lastError),
-                  { cause: error },
-                ),
-          );
-        },
-      );
-    });
+  settle<T>(action: string, work: Promise<T>): Promise<T> {
+    return this.caller.call(action, work, this.timeout);
+  }
+
+  /** The error of a call on a closed store or lock. */
+  closedError(): SyncConnectionError {
+    return new SyncConnectionError(BACKEND_CLOSED(this.owner, REDIS));
   }
 
   /** Connects (when lazy) and PINGs, within `timeout` each; rejects with a `SyncConnectionError` naming the cause. */
   async connect(): Promise<void> {
-    if (this.closed) throw new SyncConnectionError(REDIS_CLOSED(this.owner));
+    if (this.closed) throw this.closedError();
     this.lastError = undefined;
     try {
       const opening = this.open() ?? (this.client.status === 'wait' ? this.client.connect() : this.untilReady());
       if (opening) await this.settle('connect', opening);
-      await this.settle('PING', (this.client as unknown as RedisCommandClient).ping());
+      await this.settle('connect', (this.client as unknown as RedisCommandClient).ping());
     } catch (error) {
       // Stop the reconnection loop of our own client: a failed bootstrap must not keep the process alive.
       if (this.owned) {
         this.client.disconnect();
         this.stopped = true;
       }
-      const cause = this.lastError ?? this.redact(this.causeOf(error));
-      throw new SyncConnectionError(REDIS_CONNECT_FAILED(this.owner, this.target, cause), { cause: error });
+      // The root reason (the ioredis error, or the timeout), with the hint about connecting.
+      throw this.caller.failure('connect', error instanceof SyncError && error.cause ? error.cause : error);
     }
   }
 
@@ -154,7 +128,7 @@ export class RedisConnection {
     this.client.off('error', this.onError);
     this.client.off('ready', this.onReady);
     if (!this.owned) return;
-    if (this.client.status === 'ready') await this.settle('QUIT', this.client.quit()).catch(() => undefined);
+    if (this.client.status === 'ready') await this.settle('quit', this.client.quit()).catch(() => undefined);
     this.client.disconnect();
   }
 
@@ -170,15 +144,5 @@ export class RedisConnection {
       this.opening = this.client.connect().finally(() => (this.opening = undefined));
     }
     return this.opening;
-  }
-
-  /** The root reason of a failed call: the ioredis error, or the timeout. */
-  private causeOf(error: unknown): string {
-    if (!(error instanceof SyncError)) return messageOf(error);
-    return error.cause === undefined ? `no answer within ${this.timeout} ms` : messageOf(error.cause);
-  }
-
-  private redact(text: string): string {
-    return redactSecrets(text, this.secrets);
   }
 }

@@ -1,5 +1,5 @@
-import { InvalidSyncOptionsError } from '../../backend/index.js';
-import { INVALID_REDIS_ARGUMENT, INVALID_REDIS_OPTION } from './redis.messages.js';
+import { checkName, invalidArgument, invalidOption } from '../shared/index.js';
+import { FIX_REDIS_KEY_PREFIX, FIX_REDIS_NAME, FIX_REDIS_TAG } from './redis.messages.js';
 
 /** Prefix of every key and channel when none is given. */
 export const DEFAULT_KEY_PREFIX = 'sync';
@@ -13,16 +13,7 @@ const FORBIDDEN_IN_NAME = /[\p{Cc}{}]/u;
 export function validateKeyPrefix(owner: string, value: unknown): string {
   if (value === undefined) return DEFAULT_KEY_PREFIX;
   if (typeof value !== 'string' || value === '' || FORBIDDEN_IN_PREFIX.test(value)) {
-    throw new InvalidSyncOptionsError(
-      INVALID_REDIS_OPTION(
-        owner,
-        'keyPrefix',
-        value,
-        `Use a non-empty string without whitespace, newlines or braces, e.g. "sync" or "myapp:sync" (default "${DEFAULT_KEY_PREFIX}").`,
-      ),
-      'keyPrefix',
-      value,
-    );
+    throw invalidOption(owner, 'keyPrefix', value, FIX_REDIS_KEY_PREFIX(DEFAULT_KEY_PREFIX));
   }
   return value;
 }
@@ -81,16 +72,7 @@ export class RedisKeys {
     let keys = this.cache.get(name);
     if (!keys) {
       if (typeof name !== 'string' || name === '' || FORBIDDEN_IN_NAME.test(name)) {
-        throw new InvalidSyncOptionsError(
-          INVALID_REDIS_ARGUMENT(
-            this.owner,
-            what,
-            name,
-            'Use a non-empty string without braces or control characters, e.g. "default".',
-          ),
-          what,
-          name,
-        );
+        throw invalidArgument(this.owner, what, name, FIX_REDIS_NAME);
       }
       keys = new RedisNamespaceKeys(this.prefix, name);
       this.cache.set(name, keys);
@@ -100,13 +82,6 @@ export class RedisKeys {
 
   /** Checks a tag before it goes into a key. */
   tag(tag: string): string {
-    if (typeof tag !== 'string' || tag === '') {
-      throw new InvalidSyncOptionsError(
-        INVALID_REDIS_ARGUMENT(this.owner, 'tag', tag, 'Use the non-empty string tag of a @SyncTask.'),
-        'tag',
-        tag,
-      );
-    }
-    return tag;
+    return checkName(this.owner, 'tag', tag, FIX_REDIS_TAG);
   }
 }

@@ -1,7 +1,5 @@
-import { SyncConnectionError } from '../../backend/index.js';
 import type { RedisClient } from './redis-client.factory.js';
 import type { RedisConnection } from './redis-connection.js';
-import { REDIS_CLOSED } from './redis.messages.js';
 
 /** Receives the decoded messages of one channel. */
 export type RedisChannelListener<T> = (message: T) => void;
@@ -35,13 +33,13 @@ export class RedisSubscriber<T> {
    */
   subscribe(channel: string, listener: RedisChannelListener<T>): Promise<() => Promise<void>> {
     return this.serial(async () => {
-      if (this.closed) throw new SyncConnectionError(REDIS_CLOSED(this.source.owner));
+      if (this.closed) throw this.source.closedError();
       let listeners = this.listeners.get(channel);
       if (!listeners) {
         listeners = new Set();
         this.listeners.set(channel, listeners);
         try {
-          await this.source.settle(`SUBSCRIBE ${channel}`, this.open().subscribe(channel));
+          await this.source.settle(`subscribe to ${channel}`, this.open().subscribe(channel));
         } catch (error) {
           await this.drop(channel);
           throw error;
@@ -100,7 +98,9 @@ export class RedisSubscriber<T> {
   private async drop(channel: string): Promise<void> {
     this.listeners.delete(channel);
     if (this.listeners.size === 0) return this.shut();
-    await this.source.settle(`UNSUBSCRIBE ${channel}`, this.connection!.unsubscribe(channel)).catch(() => undefined);
+    await this.source
+      .settle(`unsubscribe from ${channel}`, this.connection!.unsubscribe(channel))
+      .catch(() => undefined);
   }
 
   private shut(): void {

@@ -1,10 +1,10 @@
 import type { RedisConnectionOptions } from './redis-client.factory.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisKeys, validateKeyPrefix } from './redis-keys.js';
-import { INVALID_REDIS_ARGUMENT } from './redis.messages.js';
+import { FIX_REDIS_HOLDER } from './redis.messages.js';
 import { ACQUIRE_SCRIPT, CURRENT_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from './redis.scripts.js';
-import { InvalidSyncOptionsError } from '../../backend/index.js';
-import type { SyncLease, SyncLeaseInfo, SyncLock } from '../../backend/sync-lock.interface.js';
+import type { SyncLease, SyncLeaseInfo, SyncLock } from '../../backend/index.js';
+import { checkName, checkTtl } from '../shared/index.js';
 
 /** Options of `RedisSyncLock`: a client or a URL, plus the key prefix and timeout. */
 export type RedisSyncLockOptions = RedisConnectionOptions;
@@ -45,7 +45,7 @@ export class RedisSyncLock implements SyncLock {
   async acquire(name: string, holder: string, ttl: number): Promise<SyncLease | undefined> {
     const keys = this.keys.of(name, 'lease name');
     const args = [this.holder(holder), this.ttl(ttl)];
-    const fence = await this.connection.call('acquire script', (client) =>
+    const fence = await this.connection.call('acquire a lease', (client) =>
       ACQUIRE_SCRIPT.run(client, [keys.lease, keys.fence], args),
     );
     return fence === null || fence === undefined ? undefined : { name, holder, fence: Number(fence) };
@@ -54,18 +54,18 @@ export class RedisSyncLock implements SyncLock {
   async renew(lease: SyncLease, ttl: number): Promise<boolean> {
     const key = this.keys.of(lease.name, 'lease name').lease;
     const args = [this.value(lease), this.ttl(ttl)];
-    return (await this.connection.call('renew script', (client) => RENEW_SCRIPT.run(client, [key], args))) === 1;
+    return (await this.connection.call('renew a lease', (client) => RENEW_SCRIPT.run(client, [key], args))) === 1;
   }
 
   async release(lease: SyncLease): Promise<boolean> {
     const key = this.keys.of(lease.name, 'lease name').lease;
     const args = [this.value(lease)];
-    return (await this.connection.call('release script', (client) => RELEASE_SCRIPT.run(client, [key], args))) === 1;
+    return (await this.connection.call('release a lease', (client) => RELEASE_SCRIPT.run(client, [key], args))) === 1;
   }
 
   async current(name: string): Promise<SyncLeaseInfo | undefined> {
     const key = this.keys.of(name, 'lease name').lease;
-    const reply = (await this.connection.call('current script', (client) => CURRENT_SCRIPT.run(client, [key], []))) as
+    const reply = (await this.connection.call('read a lease', (client) => CURRENT_SCRIPT.run(client, [key], []))) as
       [string, number] | null;
     if (!reply) return undefined;
     const [value, ttlLeft] = reply;
@@ -86,21 +86,11 @@ export class RedisSyncLock implements SyncLock {
   }
 
   private holder(holder: string): string {
-    if (typeof holder === 'string' && holder !== '') return holder;
-    throw new InvalidSyncOptionsError(
-      INVALID_REDIS_ARGUMENT(OWNER, 'holder', holder, 'Use a non-empty string that identifies the process.'),
-      'holder',
-      holder,
-    );
+    return checkName(OWNER, 'holder', holder, FIX_REDIS_HOLDER);
   }
 
   /** PX takes a whole number of ms, at least 1. */
   private ttl(ttl: number): number {
-    if (typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0) return Math.max(1, Math.ceil(ttl));
-    throw new InvalidSyncOptionsError(
-      INVALID_REDIS_ARGUMENT(OWNER, 'ttl', ttl, 'Use a finite number of milliseconds greater than 0.'),
-      'ttl',
-      ttl,
-    );
+    return Math.max(1, Math.ceil(checkTtl(OWNER, ttl)));
   }
 }

@@ -1,13 +1,12 @@
 import type { RedisConnectionOptions } from './redis-client.factory.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisKeys, validateKeyPrefix } from './redis-keys.js';
-import { REDIS_DECODE_FAILED, REDIS_ENCODE_FAILED, INVALID_REDIS_OPTION } from './redis.messages.js';
 import { HEAD_FIELDS, HEADS_SCRIPT, TOUCH_SCRIPT, WRITE_SCRIPT } from './redis.scripts.js';
 import { RedisSubscriber } from './redis-subscriber.js';
-import { InvalidSyncOptionsError, SyncError } from '../../backend/index.js';
-import type { SyncVersion } from '../../backend/sync-version.js';
-import { jsonSerializer, type SyncSerializer } from '../../backend/sync-serializer.interface.js';
+import { jsonSerializer } from '../../backend/index.js';
 import type {
+  SyncSerializer,
+  SyncVersion,
   StoredSyncRecord,
   SyncRecord,
   SyncRecordHead,
@@ -16,7 +15,8 @@ import type {
   SyncSubscription,
   SyncTouchResult,
   SyncWriteResult,
-} from '../../backend/sync-store.interface.js';
+} from '../../backend/index.js';
+import { checkSerializer, decodeEvent, decodeRecordData, encodeRecordData } from '../shared/index.js';
 
 /** Options of `RedisSyncStore`: a client or a URL, plus the key prefix, timeout and serializer. */
 export interface RedisSyncStoreOptions extends RedisConnectionOptions {
@@ -54,15 +54,6 @@ function headOf(tag: string, [version, type, modifiedAt, checkedAt, fence, revis
   };
 }
 
-function decodeEvent(message: string): SyncStoreEvent | undefined {
-  try {
-    const event = JSON.parse(message) as SyncStoreEvent;
-    return typeof event === 'object' && event !== null && typeof event.type === 'string' ? event : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A `SyncStore` in Redis (ioredis), for applications that run several
  * processes: one hash per task, a namespace-wide revision counter, and change
@@ -83,17 +74,8 @@ export class RedisSyncStore implements SyncStore {
   private readonly subscriber: RedisSubscriber<SyncStoreEvent>;
 
   constructor(options: RedisSyncStoreOptions) {
-    const { serializer = jsonSerializer, keyPrefix } = options ?? {};
-    if (typeof serializer?.encode !== 'function' || typeof serializer?.decode !== 'function') {
-      const fix =
-        'Pass an object with encode(data): string | Buffer and decode(raw: Buffer), or leave it out for JSON.';
-      throw new InvalidSyncOptionsError(
-        INVALID_REDIS_OPTION(OWNER, 'serializer', serializer, fix),
-        'serializer',
-        serializer,
-      );
-    }
-    this.serializer = serializer;
+    const { keyPrefix } = options ?? {};
+    this.serializer = checkSerializer(OWNER, options?.serializer) ?? jsonSerializer;
     this.keys = new RedisKeys(OWNER, validateKeyPrefix(OWNER, keyPrefix));
     this.connection = new RedisConnection(OWNER, options);
     this.subscriber = new RedisSubscriber(this.connection, decodeEvent);
@@ -106,33 +88,22 @@ export class RedisSyncStore implements SyncStore {
 
   async read<T = unknown>(namespace: string, tag: string): Promise<StoredSyncRecord<T> | undefined> {
     const key = this.keys.of(namespace).record(this.keys.tag(tag));
-    const [data, ...head] = await this.connection.call('HMGET record', (client) =>
+    const [data, ...head] = await this.connection.call('read a snapshot', (client) =>
       client.hmgetBuffer(key, ...RECORD_FIELDS),
     );
     if (!data || !head[0] || !head[1]) return undefined;
-    let decoded: T;
-    try {
-      decoded = this.serializer.decode(data) as T;
-    } catch (error) {
-      throw new SyncError(REDIS_DECODE_FAILED(OWNER, tag, error instanceof Error ? error.message : String(error)), {
-        tag,
-        cause: error,
-      });
-    }
+    const decoded = decodeRecordData<T>(OWNER, tag, () => this.serializer.decode(data));
     return { ...headOf(tag, head.map(String)), data: decoded };
   }
 
   async write(namespace: string, record: SyncRecord): Promise<SyncWriteResult> {
     const keys = this.keys.of(namespace);
     const tag = this.keys.tag(record.tag);
-    const data = this.serializer.encode(record.data);
-    if (typeof data !== 'string' && !Buffer.isBuffer(data)) {
-      throw new SyncError(REDIS_ENCODE_FAILED(OWNER, tag, data), { tag });
-    }
+    const data = encodeRecordData(OWNER, tag, () => this.serializer.encode(record.data));
     // The script appends the revision it assigns, so the event is built here with exact JSON numbers.
     const event = JSON.stringify({ type: 'change', tag, version: record.version });
     const eventWithoutRevision = `${event.slice(0, -1)},"revision":`;
-    const [accepted, value] = (await this.connection.call('write script', (client) =>
+    const [accepted, value] = (await this.connection.call('write a snapshot', (client) =>
       WRITE_SCRIPT.run(
         client,
         [keys.record(tag), keys.revision, keys.tags],
@@ -161,20 +132,20 @@ export class RedisSyncStore implements SyncStore {
   ): Promise<SyncTouchResult> {
     const key = this.keys.of(namespace).record(this.keys.tag(tag));
     const args = [String(checkedAt), String(fence), String(version), typeOfVersion(version)];
-    const result = await this.connection.call('touch script', (client) => TOUCH_SCRIPT.run(client, [key], args));
+    const result = await this.connection.call('touch a snapshot', (client) => TOUCH_SCRIPT.run(client, [key], args));
     return result === 1 ? 'touched' : result === 0 ? 'fenced' : 'absent';
   }
 
   async revision(namespace: string): Promise<number> {
     const key = this.keys.of(namespace).revision;
-    return Number((await this.connection.call('GET revision', (client) => client.get(key))) ?? 0);
+    return Number((await this.connection.call('read a revision', (client) => client.get(key))) ?? 0);
   }
 
   async heads(namespace: string): Promise<Map<string, SyncRecordHead>> {
     const keys = this.keys.of(namespace);
     // The script builds record keys itself, so it must add the client's own ioredis keyPrefix, if any.
     const recordPrefix = `${this.clientKeyPrefix()}${keys.recordPrefix}`;
-    const flat = (await this.connection.call('heads script', (client) =>
+    const flat = (await this.connection.call('read the heads', (client) =>
       HEADS_SCRIPT.run(client, [keys.tags], [recordPrefix]),
     )) as string[];
     const heads = new Map<string, SyncRecordHead>();
@@ -188,7 +159,7 @@ export class RedisSyncStore implements SyncStore {
 
   async publish(namespace: string, event: SyncStoreEvent): Promise<void> {
     const channel = this.keys.of(namespace).channel;
-    await this.connection.call('PUBLISH', (client) => client.publish(channel, JSON.stringify(event)));
+    await this.connection.call('publish an event', (client) => client.publish(channel, JSON.stringify(event)));
   }
 
   async subscribe(namespace: string, listener: (event: SyncStoreEvent) => void): Promise<SyncSubscription> {

@@ -1,63 +1,41 @@
-import { describeValue } from '../../backend/describe-value.util.js';
+import { NoAnswerError } from '../shared/index.js';
 
 /**
- * Message factories of the Redis backend: each says what was wrong, the
- * (redacted) value, and what to do next. No message ever carries a password.
+ * Message texts of the Redis backend: the fixes its checks suggest and what its connection
+ * errors tell to check. The sentences around them (option, value, redacted server, cause)
+ * come from the shared factories, so a fault reads the same as in every other backend.
  */
 
-/** The URL with its password (and a username's secret part) replaced by `***`. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    // Not a URL the WHATWG parser accepts: still hide anything between "//" and "@".
-    return url.replace(/\/\/[^@/]*@/, '//***@');
+/** The server kind, as messages name it. */
+export const REDIS = 'Redis';
+
+export const FIX_REDIS_BOTH = 'Pass either "client" or "url", not both.';
+
+export const FIX_REDIS_CLIENT =
+  'Pass an ioredis client: new Redis(...) or new Cluster(...) from "ioredis", or use "url".';
+
+export const FIX_REDIS_MISSING =
+  'Pass "client" (an ioredis Redis or Cluster) or "url" (e.g. "redis://localhost:6379").';
+
+export const FIX_REDIS_URL = 'Use a URL such as "redis://localhost:6379" or "rediss://user:password@host:6380/0".';
+
+export const FIX_REDIS_KEY_PREFIX = (fallback: string) =>
+  `Use a non-empty string without whitespace, newlines or braces, e.g. "sync" or "myapp:sync" (default "${fallback}").`;
+
+export const FIX_REDIS_NAME = 'Use a non-empty string without braces or control characters, e.g. "default".';
+
+export const FIX_REDIS_TAG = 'Use the non-empty string tag of a @SyncTask.';
+
+export const FIX_REDIS_HOLDER = 'Use a non-empty string that identifies the process.';
+
+/** What to check after a failed call: a timeout, a failed connect, or a call that failed on a live connection. */
+export function redisHint(cause: unknown, _text: string, action: string): string {
+  if (cause instanceof NoAnswerError) return 'Check that Redis is up and reachable, or raise the "timeout" option.';
+  if (action === 'connect') {
+    return (
+      'Check that Redis runs and is reachable at that host and port (firewall, TLS: rediss://), ' +
+      'and that the username and password in the URL or client options are right.'
+    );
   }
+  return 'Check that Redis is reachable; callers retry on their next tick.';
 }
-
-/** `text` with every occurrence of each secret replaced by `***`. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => (secret ? out.split(secret).join('***') : out), text);
-}
-
-/** A cause's message without its final period, to go inside a sentence. */
-const clause = (cause: string) => cause.replace(/[.\s]+$/, '');
-
-export const INVALID_REDIS_OPTION = (owner: string, option: string, value: unknown, fix: string) =>
-  `Invalid ${owner} option "${option}": got ${describeValue(value)}. ${fix}`;
-
-export const INVALID_REDIS_ARGUMENT = (owner: string, what: string, value: unknown, fix: string) =>
-  `Invalid ${what} passed to ${owner}: got ${describeValue(value)}. ${fix}`;
-
-export const REDIS_CONNECT_FAILED = (owner: string, target: string, cause: string) =>
-  `${owner} could not connect to Redis at ${target}: ${clause(cause)}. ` +
-  `Check that Redis runs and is reachable at that host and port (firewall, TLS: rediss://), ` +
-  `and that the username and password in the URL or client options are right.`;
-
-export const REDIS_CALL_FAILED = (
-  owner: string,
-  target: string,
-  operation: string,
-  cause: string,
-  lastError?: string,
-) =>
-  `${owner}: ${operation} failed on Redis at ${target}: ${clause(cause)}` +
-  `${lastError && lastError !== cause ? ` (last connection error: ${clause(lastError)})` : ''}. ` +
-  `Check that Redis is reachable; callers retry on their next tick.`;
-
-export const REDIS_CALL_TIMEOUT = (owner: string, target: string, operation: string, ms: number, lastError?: string) =>
-  `${owner}: Redis at ${target} did not answer ${operation} within ${ms} ms` +
-  `${lastError ? ` (last connection error: ${clause(lastError)})` : ''}. ` +
-  `Check that Redis is up and reachable, or raise the "timeout" option.`;
-
-export const REDIS_CLOSED = (owner: string) => `${owner} was closed: create a new instance to use Redis again.`;
-
-export const REDIS_DECODE_FAILED = (owner: string, tag: string, cause: string) =>
-  `${owner} could not decode the data of "${tag}": ${clause(cause)}. ` +
-  `Every process of a namespace must use the same serializer; a record written by another serializer is unreadable here.`;
-
-export const REDIS_ENCODE_FAILED = (owner: string, tag: string, value: unknown) =>
-  `${owner}: the serializer turned the data of "${tag}" into ${describeValue(value)} instead of a string or Buffer. ` +
-  `Return JSON-serialisable data, or fix the custom serializer's encode().`;

@@ -1,0 +1,42 @@
+import { describeValue } from '../../backend/index.js';
+
+/**
+ * Message factories shared by the backends: the same fault reads the same in every backend,
+ * naming the backend class, the value or the (redacted) server, and what to do next.
+ * Backend-specific hints come from each backend's own messages file.
+ */
+
+/** A cause's message without its final period, to go inside a sentence. */
+export const clause = (cause: string) => cause.replace(/[.\s]+$/, '');
+
+export const INVALID_BACKEND_OPTION = (owner: string, option: string, value: unknown, fix: string) =>
+  `Invalid ${owner} option "${option}": got ${describeValue(value)}. ${fix}`;
+
+export const INVALID_BACKEND_ARGUMENT = (owner: string, what: string, value: unknown, fix: string) =>
+  `Invalid ${what} passed to ${owner}: got ${describeValue(value)}. ${fix}`;
+
+export const BACKEND_CALL_FAILED = (
+  owner: string,
+  action: string,
+  where: string,
+  cause: string,
+  hint: string,
+  lastError?: string,
+) =>
+  `${owner} could not ${action} (${where}): ${clause(cause)}` +
+  `${lastError && lastError !== cause ? ` (last connection error: ${clause(lastError)})` : ''}. ${hint}`;
+
+export const BACKEND_CLOSED = (owner: string, server: string) =>
+  `${owner} was closed: create a new instance to use ${server} again.`;
+
+export const SERIALIZER_FIX =
+  'Pass an object with encode(data): string | Buffer and decode(raw: Buffer) functions, or leave it out for JSON.';
+
+export const ENCODE_FAILED = (owner: string, tag: string, problem: string) =>
+  `${owner} could not encode the data of "${tag}": ${clause(problem)}. ` +
+  `Return JSON-serialisable data, or fix the custom serializer's encode(); the stored snapshot was left as it was.`;
+
+export const DECODE_FAILED = (owner: string, tag: string, cause: string) =>
+  `${owner} could not decode the data of "${tag}": ${clause(cause)}. ` +
+  `Every process of a namespace must use the same serializer; a record written by another serializer ` +
+  `(or changed behind the module's back) is unreadable here.`;

@@ -1,0 +1,21 @@
+/**
+ * Plumbing written once for every backend of this package (internal: not a public subpath):
+ * bounded calls, backoff, redaction, option checks, record and event encoding, and the
+ * message factories that make the same fault read the same in every backend.
+ */
+export { backoffDelay } from './backoff.util.js';
+export type { BackoffRange } from './backoff.util.js';
+export { BoundedCaller, NoAnswerError } from './bounded-call.js';
+export type { BoundedCallTarget } from './bounded-call.js';
+export { BACKEND_CLOSED, clause } from './backend.messages.js';
+export {
+  checkName,
+  checkSerializer,
+  checkTtl,
+  durationOption,
+  invalidArgument,
+  invalidOption,
+} from './backend-options.checks.js';
+export { decodeRecordData, encodeRecordData } from './record-data.codec.js';
+export { redactSecrets, redactUrl, secretsOf } from './redaction.util.js';
+export { decodeEvent } from './store-event.codec.js';

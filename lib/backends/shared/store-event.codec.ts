@@ -1,0 +1,38 @@
+import type { SyncStoreEvent } from '../../backend/index.js';
+
+type Fields = Record<string, unknown>;
+
+const isText = (value: unknown): value is string => typeof value === 'string';
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isVersion = (value: unknown): value is string | number => isText(value) || isCount(value);
+
+/** Each event type with the check of its fields, and the event rebuilt from them (nothing foreign kept). */
+const DECODERS: Record<SyncStoreEvent['type'], (e: Fields) => SyncStoreEvent | undefined> = {
+  change: ({ tag, version, revision }) =>
+    isText(tag) && isVersion(version) && isCount(revision) ? { type: 'change', tag, version, revision } : undefined,
+  refresh: ({ tag, id }) => (isText(tag) && isText(id) ? { type: 'refresh', tag, id } : undefined),
+  refreshed: ({ tag, id, revision }) => {
+    if (!isText(tag) || !isText(id)) return undefined;
+    if (revision === undefined) return { type: 'refreshed', tag, id };
+    return isCount(revision) ? { type: 'refreshed', tag, id, revision } : undefined;
+  },
+  released: ({ holder }) => (isText(holder) ? { type: 'released', holder } : undefined),
+};
+
+/**
+ * A message from a namespace's channel as a `SyncStoreEvent`, or `undefined` for anything
+ * that is not one of ours (not JSON, an unknown type, a missing or mistyped field): other
+ * publishers may share a channel, and a listener must never get a malformed event.
+ */
+export function decodeEvent(message: string): SyncStoreEvent | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const fields = parsed as Fields;
+  const decode = Object.hasOwn(DECODERS, String(fields.type)) ? DECODERS[fields.type as SyncStoreEvent['type']] : null;
+  return decode?.(fields);
+}

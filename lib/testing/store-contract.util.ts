@@ -1,0 +1,64 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SyncRecord, SyncSerializer, SyncStore, SyncStoreEvent } from '../backend/index.js';
+import type { ContractRunner } from './contract.runner.js';
+
+/** What each group of store cases gets from the suite: the runner's functions, the store, fresh namespaces. */
+export interface StoreCaseContext {
+  readonly it: ContractRunner['it'];
+  /** The runner's `after`, for what a group opens itself. */
+  readonly after: ContractRunner['after'];
+  /** The store under test, built once by the suite's `before`. */
+  store(): SyncStore;
+  /** A namespace no other case uses, so a suite can run against a shared server. */
+  ns(): string;
+}
+
+/** A record of `tag` at `version` and `fence`, times set to now. */
+export function record(
+  tag: string,
+  version: SyncRecord['version'],
+  fence: number,
+  data: unknown = { version },
+): SyncRecord {
+  const now = Date.now();
+  return { tag, version, data, modifiedAt: now, checkedAt: now, fence };
+}
+
+/** Subscribes now; `next` resolves with the first event `accept` takes, or rejects after `ms`. */
+export async function listen(
+  store: SyncStore,
+  namespace: string,
+  accept: (event: SyncStoreEvent) => boolean,
+  ms = 2_000,
+): Promise<{ next: Promise<SyncStoreEvent> }> {
+  let resolve!: (event: SyncStoreEvent) => void;
+  const got = new Promise<SyncStoreEvent>((r) => (resolve = r));
+  const subscription = await store.subscribe(namespace, (event) => accept(event) && resolve(event));
+  const timer = new AbortController();
+  const timeout = sleep(ms, undefined, { signal: timer.signal }).then(() => {
+    throw new Error(`no matching event on ${namespace} within ${ms} ms`);
+  });
+  timeout.catch(() => undefined);
+  const next = Promise.race([got, timeout]).finally(() => {
+    timer.abort();
+    return subscription.unsubscribe();
+  });
+  return { next };
+}
+
+/**
+ * JSON, except for data marked `{ poison }`: `'encode'` makes `encode` throw, `'nothing'` makes it
+ * return undefined, `'decode'` encodes fine and makes `decode` throw. The fault cases write with it.
+ */
+export const poisonSerializer: SyncSerializer = {
+  encode(data) {
+    const poison = (data as { poison?: string } | null)?.poison;
+    if (poison === 'encode') throw new Error('this data cannot be encoded');
+    return poison === 'nothing' ? (undefined as unknown as string) : JSON.stringify(data);
+  },
+  decode(raw) {
+    const data = JSON.parse(raw.toString('utf8')) as { poison?: string } | null;
+    if (data?.poison === 'decode') throw new Error('this data cannot be decoded');
+    return data;
+  },
+};
