@@ -27,3 +27,5 @@ export { describeValue } from './describe-value.util.js';
 export { withTimeout } from './with-timeout.util.js';
 export { checkDuration, durationFix, isDuration, MAX_TIMER_MS } from './option.checks.js';
 export type { DurationRule } from './option.checks.js';
+export { backoffDelay } from './backoff.util.js';
+export type { BackoffRange } from './backoff.util.js';

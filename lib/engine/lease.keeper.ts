@@ -7,6 +7,7 @@ import { SyncError } from '../sync.errors.js';
 import { LEADERSHIP_ACQUIRED, LEADERSHIP_LOST, LEASE_ERROR } from '../sync.messages.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
 import type { SyncLease } from '../backend/sync-lock.interface.js';
+import { backoffDelay } from '../backend/backoff.util.js';
 import { withTimeout } from '../backend/with-timeout.util.js';
 
 /** One period of leadership: the lease and a signal that aborts when it ends. */
@@ -216,11 +217,11 @@ export class SyncLeaseKeeper {
     // taken within TTL + interval. A leader retries a failed renewal soon (its lease is running
     // out); a follower backs off on errors.
     const base = this.term ? leaseTtl / 3 : Math.min(interval, leaseTtl / 3) / 2;
-    const backoff = !this.errors
+    const delay = !this.errors
       ? base
       : this.term
-        ? base / 2
-        : Math.min(base * 2 ** Math.min(this.errors - 1, 5), leaseTtl);
-    this.timer = setTimeout(() => void this.step(), backoff * (this.errors ? 0.5 + Math.random() * 0.5 : 1));
+        ? backoffDelay(0, { base: base / 2, max: base / 2 })
+        : backoffDelay(this.errors - 1, { base, max: Math.min(base * 32, leaseTtl) });
+    this.timer = setTimeout(() => void this.step(), delay);
   }
 }

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { createSyncApp, waitFor, type SyncTestApp } from '../support/sync-app.js';
+import { createSyncApp, type SyncTestApp } from '../support/sync-app.js';
+import { waitFor } from '../support/wait-for.js';
 import { taskFor, VersionedSource } from '../support/task-classes.js';
 import { MemorySyncLock } from '../../lib/backends/memory/memory-sync.lock.js';
 import { MemorySyncStore } from '../../lib/backends/memory/memory-sync.store.js';

@@ -15,7 +15,8 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, waitUntil } from '../support/cluster.js';
+import { Cluster } from '../support/cluster.js';
+import { timeUntil } from '../support/wait-for.js';
 import { FileSource, type SourceCall } from '../fixtures/file.source.js';
 import { Child, fixture } from './bench.child.js';
 import {
@@ -61,7 +62,7 @@ async function startOurs(prefix: string): Promise<Running> {
   const cluster = new Cluster(env, TASKS);
   try {
     const instances = await cluster.start(INSTANCES);
-    await waitUntil(
+    await timeUntil(
       () => instances.every((i) => i.versions.size === TASKS.length),
       30_000,
       'every instance loaded every task',

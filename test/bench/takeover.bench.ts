@@ -10,7 +10,8 @@
  * closes alternate, and each trial waits a random 0.3–1 s first so the event
  * lands at a random phase of the lease renewals and of the followers' polls.
  */
-import { Cluster, type Instance, waitUntil } from '../support/cluster.js';
+import { Cluster, type Instance } from '../support/cluster.js';
+import { timeUntil } from '../support/wait-for.js';
 import {
   type BenchOptions,
   type BenchResult,
@@ -48,7 +49,7 @@ async function trials(env: Record<string, string>, perKind: number, quick: boole
       if (kind === 'SIGKILL') leader.child.kill('SIGKILL');
       else leader.child.send({ type: 'close' });
       let first: number | undefined;
-      await waitUntil(
+      await timeUntil(
         () => {
           const call = cluster.source
             .calls()

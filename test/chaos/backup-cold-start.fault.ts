@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupFileName, decodeBackup } from '../../lib/engine/backup/backup.format.js';
-import { waitUntil } from '../support/cluster.js';
+import { timeUntil } from '../support/wait-for.js';
 import type { ChaosCluster } from './chaos.cluster.js';
 import type { SeededRandom } from './chaos.random.js';
 import { CHAOS_NAMESPACE, type ChaosStore } from './chaos.store.js';
@@ -75,7 +75,7 @@ export async function coldStartDuringOutage(
     await store.start();
     down = false;
     const serving = () => cluster.cluster.tags.every((tag) => fresh.versions.get(tag) === cluster.source.version(tag));
-    result.joinMs = await waitUntil(serving, 15_000, 'the fresh instance joined').then(
+    result.joinMs = await timeUntil(serving, 15_000, 'the fresh instance joined').then(
       () => Date.now() - backAt,
       () => undefined,
     );

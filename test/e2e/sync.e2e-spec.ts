@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Controller, Get, Param, type INestApplication } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { SyncAction, SyncHealthIndicator, SyncService } from '../../lib/index.js';
-import { createSyncApp, waitFor } from '../support/sync-app.js';
+import { createSyncApp } from '../support/sync-app.js';
+import { waitFor } from '../support/wait-for.js';
 import { taskFor, VersionedSource } from '../support/task-classes.js';
 
 @Controller()

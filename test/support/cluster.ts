@@ -121,9 +121,3 @@ export class Cluster {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-
-/**
- * Kept for the importers of this name (multi-process scenarios, bench): the one polling helper is
- * test/support/wait-for.ts, and this is its `timeUntil` (resolves with the ms the wait took).
- */
-export { timeUntil as waitUntil } from './wait-for.js';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { SyncService } from '../../lib/index.js';
 import type { SyncLock, SyncStore } from '../../lib/backend/index.js';
-import { createSyncApp, waitFor, type SyncTestApp } from './sync-app.js';
+import { createSyncApp, type SyncTestApp } from './sync-app.js';
+import { waitFor } from './wait-for.js';
 import { taskFor, VersionedSource } from './task-classes.js';
 
 /** Settings of the isolation scenarios for one backend. */

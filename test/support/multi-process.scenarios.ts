@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceCall } from '../fixtures/file.source.js';
-import { Cluster, type Instance, waitUntil } from './cluster.js';
+import { Cluster, type Instance } from './cluster.js';
+import { timeUntil } from './wait-for.js';
 
 /** Settings of the multi-process scenarios. */
 export interface MultiProcessOptions {
@@ -103,12 +104,12 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
           const c = cluster();
           await c.start(3);
           const leader = await c.leader();
-          await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
+          await timeUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
           const delays: number[] = [];
           for (const version of [2, 3, 4]) {
             const changedAt = Date.now();
             c.source.setVersion('t', version);
-            delays.push(await waitUntil(() => allServe(c, version), interval + margin, `every instance at ${version}`));
+            delays.push(await timeUntil(() => allServe(c, version), interval + margin, `every instance at ${version}`));
             const leaderWrite = leader.events.find((e) => e.type === 'change' && e.version === version)!.at;
             const spread =
               Math.max(...c.live().map((i) => i.events.find((e) => e.type === 'change' && e.version === version)!.at)) -
@@ -139,11 +140,11 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
           const c = cluster();
           await c.start(3);
           const leader = await c.leader();
-          await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
+          await timeUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
           const killedAt = Date.now();
           leader.child.kill('SIGKILL');
           await leader.exited;
-          await waitUntil(
+          await timeUntil(
             () => firstCallBy(c.source.calls(), killedAt, leader.pid) !== undefined,
             leaseTtl + interval + 2_000,
             'a new runner',
@@ -152,7 +153,7 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
           t.diagnostic(`takeover after SIGKILL: ${takeover} ms (lease TTL ${leaseTtl} ms, interval ${interval} ms)`);
           assert.ok(takeover <= leaseTtl + interval, `takeover took ${takeover} ms`);
           c.source.setVersion('t', 2);
-          await waitUntil(() => allServe(c, 2), interval + margin, 'survivors at version 2');
+          await timeUntil(() => allServe(c, 2), interval + margin, 'survivors at version 2');
           const calls = c.source.calls();
           assert.equal(overlaps(calls), 0);
           assert.deepEqual(
@@ -167,11 +168,11 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
         const c = cluster();
         await c.start(3);
         const leader = await c.leader();
-        await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
+        await timeUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
         const closingAt = Date.now();
         await leader.close();
         assert.equal(await leader.exited, 0, `a clean exit:\n${leader.output}`);
-        await waitUntil(
+        await timeUntil(
           () => firstCallBy(c.source.calls(), closingAt, leader.pid) !== undefined,
           interval + 2_000,
           'a new runner',
@@ -188,12 +189,12 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
           const c = cluster({ SYNC_INTERVAL_MS: '60000' });
           await c.start(3);
           const leader = await c.leader();
-          await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
+          await timeUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
           c.source.setVersion('t', 2);
           const follower = c.live().find((i) => i !== leader)!;
           const answer = await follower.refresh('t');
           assert.deepEqual(answer, { pid: follower.pid, leader: false, version: 2 });
-          await waitUntil(() => allServe(c, 2), 1_000, 'every instance at version 2');
+          await timeUntil(() => allServe(c, 2), 1_000, 'every instance at version 2');
           assert.deepEqual(
             new Set(c.source.calls().map((x) => x.pid)),
             new Set([leader.pid]),
@@ -208,26 +209,26 @@ export function describeMultiProcess(label: string, options: MultiProcessOptions
           const c = cluster({ DATA_DELAY_MS: '300' });
           await c.start(3);
           const leader = await c.leader();
-          await waitUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
+          await timeUntil(() => allServe(c, 1), 5_000, 'every instance at version 1');
           const stoppedAt = Date.now();
           c.source.setVersion('t', 2);
-          await waitUntil(
+          await timeUntil(
             () => c.source.calls().some((x) => x.pid === leader.pid && x.action === 'data' && x.version === 2),
             2_000,
             'the leader fetching DATA',
           );
           leader.child.kill('SIGSTOP');
           const others = () => c.live().filter((i) => i !== leader);
-          await waitUntil(() => others().some((i) => i.leader), leaseTtl + interval + 2_000, 'a new leader');
+          await timeUntil(() => others().some((i) => i.leader), leaseTtl + interval + 2_000, 'a new leader');
           c.source.setVersion('t', 3);
-          await waitUntil(() => others().every((i) => i.versions.get('t') === 3), 5_000, 'the others at version 3');
+          await timeUntil(() => others().every((i) => i.versions.get('t') === 3), 5_000, 'the others at version 3');
           leader.child.kill('SIGCONT');
-          await waitUntil(
+          await timeUntil(
             () => /refused a write with fence/.test(leader.output),
             5_000,
             `the fence to refuse the late write:\n${leader.output}`,
           );
-          await waitUntil(() => leader.versions.get('t') === 3, 5_000, 'the ex-leader catching up');
+          await timeUntil(() => leader.versions.get('t') === 3, 5_000, 'the ex-leader catching up');
           await sleep(interval * 2);
           t.diagnostic(
             `paused ${Date.now() - stoppedAt} ms; ex-leader log: ${leader.output.match(/refused a write[^\n]*/)?.[0]}`,

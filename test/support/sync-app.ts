@@ -28,12 +28,3 @@ export async function createSyncApp(
   await app.init();
   return { app, logs };
 }
-
-/** Polls `predicate` every 5 ms until it holds; rejects after `ms` with `what`. */
-export async function waitFor(predicate: () => boolean, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -3,8 +3,8 @@
  * bounded calls, backoff, redaction, option checks, record and event encoding, and the
  * message factories that make the same fault read the same in every backend.
  */
-export { backoffDelay } from './backoff.util.js';
-export type { BackoffRange } from './backoff.util.js';
+export { backoffDelay } from '../../backend/backoff.util.js';
+export type { BackoffRange } from '../../backend/backoff.util.js';
 export { BoundedCaller, NoAnswerError } from './bounded-call.js';
 export type { BoundedCallTarget } from './bounded-call.js';
 export { BACKEND_CLOSED, clause } from './backend.messages.js';
