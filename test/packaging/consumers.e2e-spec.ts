@@ -61,14 +61,50 @@ const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=er
  * registry does not serve, so the lock has no entry for it ("Missing: … from lock file").
  * For that case only, `npm install` from the same lockfile, said out loud.
  */
-function installFromLock(cwd: string, name: string): void {
-  const ci = spawnSync('npm', ['ci', ...NPM_FLAGS], { cwd, env: childEnv(), encoding: 'utf8', timeout: 300_000 });
+async function installFromLock(cwd: string, name: string): Promise<void> {
+  const ci = await shAsync(cwd, 'npm', ['ci', ...NPM_FLAGS]);
   if (ci.status === 0) return;
-  const out = `${ci.stdout}${ci.stderr}`;
-  const missing = /Missing: (\S+) from lock file/.exec(out);
-  assert.ok(missing, `npm ci failed in ${cwd}:\n${out.slice(0, 4000)}`);
+  const missing = /Missing: (\S+) from lock file/.exec(ci.out);
+  assert.ok(missing, `npm ci failed in ${cwd}:\n${ci.out.slice(0, 4000)}`);
   process.stderr.write(`# ${name}: npm ci refused the CLI's lockfile (${missing[0]}); npm install from it instead\n`);
-  sh(cwd, 'npm', ['install', ...NPM_FLAGS]);
+  const retry = await shAsync(cwd, 'npm', ['install', ...NPM_FLAGS]);
+  assert.equal(retry.status, 0, `npm install failed in ${cwd}:\n${retry.out.slice(0, 4000)}`);
+}
+
+/** Like `sh` without blocking: the two apps install at the same time, and while the tarball is built. */
+function shAsync(cwd: string, cmd: string, args: string[]): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env: childEnv(), timeout: 300_000 });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', (error) => resolve({ status: null, out: `${out}${String(error)}` }));
+    child.once('close', (status) => resolve({ status, out }));
+  });
+}
+
+/** A temporary copy of an app (never its node_modules or dist) with its locked dependencies installed. */
+interface PreparedApp {
+  dir: string;
+  /** Why `npm ci` failed, outside CI (in CI the failure fails the suite). */
+  installError?: string;
+}
+
+function prepare(name: string): Promise<PreparedApp> {
+  const dir = mkdtempSync(join(tmpdir(), `nestjs-version-sync-${name}-`));
+  cpSync(join(repoRoot, 'test/consumers', name), dir, {
+    recursive: true,
+    filter: (src) => !/[/\\](node_modules|dist)$/.test(src),
+  });
+  return installFromLock(dir, name).then(
+    () => ({ dir }),
+    (error: unknown) => {
+      if (process.env.CI === 'true') throw error;
+      const installError = String(error).slice(0, 2000);
+      process.stderr.write(`\n!!! SKIPPING ${name}: npm install failed (no registry?):\n${installError}\n\n`);
+      return { dir, installError };
+    },
+  );
 }
 
 /** Runs a README install line, the package name swapped for the packed tarball. */
@@ -125,6 +161,16 @@ async function bootAndAsk(cwd: string, env: NodeJS.ProcessEnv, whileUp: () => Pr
 }
 
 describe('consumer apps: the README followed in a Nest 11 and a Nest 12 app', { timeout: 900_000 }, () => {
+  const prepared = new Map<string, Promise<PreparedApp>>();
+  before(() => {
+    for (const app of APPS) {
+      const promise = prepare(app.name);
+      promise.catch(() => undefined); // awaited (and failed on) by the app's own before()
+      prepared.set(app.name, promise);
+    }
+    packOnce(); // builds the tarball (about a minute on a cold cache) while npm installs
+  });
+
   it('marks every TypeScript block of the README for the consumer apps', () => {
     assert.deepEqual(unmarkedTypeScriptBlocks(), [], 'TypeScript blocks a user could copy without a consumer marker');
     for (const stage of ['install', 'quick-start', 'redis-install', 'redis'])
@@ -138,22 +184,13 @@ describe('consumer apps: the README followed in a Nest 11 and a Nest 12 app', { 
       let tarball: string;
       let installError: string | undefined;
 
-      before(() => {
+      before(async () => {
         tarball = packOnce().tarball;
-        dir = mkdtempSync(join(tmpdir(), `nestjs-version-sync-${app.name}-`));
-        cpSync(join(repoRoot, 'test/consumers', app.name), dir, {
-          recursive: true,
-          filter: (src) => !/[/\\](node_modules|dist)$/.test(src),
-        });
-        try {
-          installFromLock(dir, app.name);
-        } catch (error) {
-          if (process.env.CI === 'true') throw error;
-          installError = String(error).slice(0, 2000);
-          process.stderr.write(`\n!!! SKIPPING ${app.name}: npm ci failed (no registry?):\n${installError}\n\n`);
-        }
+        ({ dir, installError } = await prepared.get(app.name)!);
       });
-      after(() => rmSync(dir, { recursive: true, force: true }));
+      after(() => {
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      });
 
       it('installs with the README line for its Nest version, every peer saved at its major', (t) => {
         if (installError) return t.skip('npm ci failed');
@@ -202,7 +239,8 @@ describe('consumer apps: the README followed in a Nest 11 and a Nest 12 app', { 
         const skip = await redisSkip();
         if (skip) return t.skip(skip);
         for (const b of blocksFor(blocks, 'redis-install', app.name)) install(dir, b.code, tarball);
-        const files = writeBlocks(dir, 'redis', app);
+        // `compile` blocks (snippets with nothing to ask over HTTP) are compiled with this stage's build.
+        const files = [...writeBlocks(dir, 'redis', app), ...writeBlocks(dir, 'compile', app)];
         const keyPrefix = `consumer-${app.name}-${process.pid}`;
         writeFileSync(join(dir, '.env'), `REDIS_URL=${REDIS_URL}\nSYNC_KEY_PREFIX=${keyPrefix}\n`);
         sh(dir, 'npm', ['run', 'build']);
