@@ -1,81 +1,145 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { packOnce, repoRoot, run } from './pack.helper.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const fixtures = fileURLToPath(new URL('../../../test/packaging/fixtures/', import.meta.url));
-const run = (cmd: string, args: string[], cwd: string) =>
-  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+const fixtures = join(repoRoot, 'test/packaging/fixtures');
+const SUBPATHS = ['', '/redis', '/postgres', '/sqlite', '/backend', '/testing'];
 
 /** The published tarball, installed into a fresh Nest 12 app as a user would install it. */
-describe(
-  'packaging: npm pack, install into a fresh app, boot it (ESM TypeScript and CommonJS)',
-  { timeout: 300_000 },
-  () => {
-    let dir: string;
+describe('packaging: npm pack, install into a fresh app, load both builds', { timeout: 400_000 }, () => {
+  let dir: string;
 
-    before(() => {
-      dir = mkdtempSync(join(tmpdir(), 'nestjs-version-sync-pack-'));
-      const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], root)) as {
-        filename: string;
-        files: { path: string }[];
-      }[];
-      const files = packed[0].files.map((f) => f.path);
-      assert.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts'), 'built entry points are packed');
-      assert.ok(!files.some((f) => /\.spec\./.test(f)), 'no specs in the package');
-      assert.ok(
-        !files.some((f) => f.startsWith('lib/') || f.startsWith('test/')),
-        'no sources or tests in the package',
-      );
-      cpSync(fixtures, dir, { recursive: true });
-      const deps = {
-        'nestjs-version-sync': `file:./${packed[0].filename}`,
-        '@nestjs/common': '^12.0.0',
-        '@nestjs/core': '^12.0.0',
-        'reflect-metadata': '^0.2.0',
-        rxjs: '^7.8.0',
-        typescript: '~6.0.3',
-        '@types/node': '^20.0.0',
-      };
-      writeFileSync(
-        join(dir, 'package.json'),
-        JSON.stringify({ name: 'fresh-app', private: true, type: 'module', dependencies: deps }),
-      );
-      // Peer dependencies (@nestjs/schedule, @nestjs/terminus) are installed by npm itself.
-      run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
-    });
-    after(() => rmSync(dir, { recursive: true, force: true }));
+  before(() => {
+    const packed = packOnce();
+    console.log(`# npm pack: ${packed.files.length} files, ${packed.size} B packed, ${packed.unpackedSize} B unpacked`);
+    for (const build of ['esm', 'cjs'])
+      for (const file of ['index.js', 'index.d.ts', 'backends/redis/index.js', 'backend/index.d.ts'])
+        assert.ok(packed.files.includes(`dist/${build}/${file}`), `dist/${build}/${file} is packed`);
+    assert.ok(packed.files.includes('dist/cjs/package.json'), 'dist/cjs/package.json marks the CommonJS build');
+    assert.ok(packed.files.includes('LICENSE'), 'the LICENSE is packed');
+    assert.ok(!packed.files.some((f) => /\.spec\./.test(f)), 'no specs in the package');
+    assert.ok(!packed.files.some((f) => f.startsWith('lib/') || f.startsWith('test/')), 'no sources or tests');
 
-    it('type-checks and boots an ESM TypeScript app that imports the package root', () => {
-      run(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], dir);
-      const out = run(process.execPath, ['dist/main.js'], dir);
-      assert.match(out, /flags version 1: \{"beta":true\}/);
-    });
+    dir = mkdtempSync(join(tmpdir(), 'nestjs-version-sync-app-'));
+    cpSync(fixtures, dir, { recursive: true });
+    const deps = {
+      'nestjs-version-sync': `file:${packed.tarball}`,
+      '@nestjs/common': '^12.0.0',
+      '@nestjs/core': '^12.0.0',
+      'reflect-metadata': '^0.2.0',
+      rxjs: '^7.8.0',
+      typescript: '~6.0.3',
+      '@types/node': '^20.0.0',
+    };
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'fresh-app', private: true, type: 'module', dependencies: deps }),
+    );
+    // Peer dependencies (@nestjs/schedule, @nestjs/terminus) are installed by npm itself.
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('exposes ./testing and keeps ./redis and ./postgres loadable only on demand', () => {
-      const out = run(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          "const t = await import('nestjs-version-sync/testing'); console.log(Object.keys(t).sort().join(','))",
-        ],
-        dir,
-      );
-      assert.equal(out.trim(), 'describeSyncLockContract,describeSyncStoreContract');
-      assert.ok(
-        !readdirSync(join(dir, 'node_modules')).includes('ioredis'),
-        'ioredis is an optional peer: not installed',
-      );
-    });
+  it('type-checks and boots an ESM TypeScript app that imports the package root', () => {
+    run(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], dir);
+    const out = run(process.execPath, ['dist/main.js'], dir);
+    assert.match(out, /flags version 1: \{"beta":true\}/);
+  });
 
-    it('boots from a CommonJS script through require(esm)', () => {
-      const out = run(process.execPath, ['app.cjs'], dir);
-      assert.match(out, /cjs flags version 7/);
-    });
-  },
-);
+  it('gives import() the ESM build and require() the CommonJS build, for the root and every subpath', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      for (const sub of ${JSON.stringify(SUBPATHS)})
+        console.log(JSON.stringify([require.resolve('nestjs-version-sync' + sub), import.meta.resolve('nestjs-version-sync' + sub)]));`;
+    const lines = run(process.execPath, ['--input-type=module', '-e', script], dir).trim().split('\n');
+    assert.equal(lines.length, SUBPATHS.length);
+    for (const line of lines) {
+      const [required, imported] = JSON.parse(line) as [string, string];
+      assert.match(required, /\/node_modules\/nestjs-version-sync\/dist\/cjs\//, line);
+      assert.match(imported, /\/node_modules\/nestjs-version-sync\/dist\/esm\//, line);
+    }
+    const t = run(
+      process.execPath,
+      ['-e', "console.log(Object.keys(require('nestjs-version-sync/testing')).sort())"],
+      dir,
+    );
+    assert.match(t, /describeSyncLockContract.*describeSyncStoreContract/s);
+    assert.ok(
+      !readdirSync(join(dir, 'node_modules')).includes('ioredis'),
+      'ioredis is an optional peer: not installed',
+    );
+  });
+
+  it('boots a CommonJS script from the CommonJS build (no require(esm) of the package)', () => {
+    const out = run(process.execPath, ['app.cjs'], dir);
+    assert.match(out, /cjs flags version 7/);
+  });
+
+  it('resolves types for the root and every subpath under moduleResolution node10, node16 (CJS and ESM) and bundler', () => {
+    const imports = `import { SyncModule, type SyncContext } from 'nestjs-version-sync';
+import { RedisSyncStore } from 'nestjs-version-sync/redis';
+import { PostgresSyncStore } from 'nestjs-version-sync/postgres';
+import type { SyncStore } from 'nestjs-version-sync/backend';
+import { describeSyncStoreContract } from 'nestjs-version-sync/testing';
+export const used: unknown[] = [SyncModule, RedisSyncStore, PostgresSyncStore, describeSyncStoreContract];
+export type Used = [SyncContext, SyncStore];
+`;
+    const cases = [
+      {
+        name: 'node10',
+        file: 'index.ts',
+        flags: ['--module', 'commonjs', '--moduleResolution', 'node10'],
+        build: 'cjs',
+      },
+      { name: 'node16-cjs', file: 'index.cts', flags: ['--module', 'node16'], build: 'cjs' },
+      { name: 'node16-esm', file: 'index.mts', flags: ['--module', 'node16'], build: 'esm' },
+      {
+        name: 'bundler',
+        file: 'index.ts',
+        flags: ['--module', 'esnext', '--moduleResolution', 'bundler'],
+        build: 'esm',
+      },
+    ];
+    for (const c of cases) {
+      const caseDir = join(dir, 'types', c.name);
+      mkdirSync(caseDir, { recursive: true });
+      writeFileSync(join(caseDir, c.file), imports);
+      const args = [
+        ...c.flags,
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--ignoreDeprecations',
+        '6.0',
+        '--ignoreConfig',
+      ];
+      const listed = run(join(dir, 'node_modules/.bin/tsc'), [...args, '--listFiles', join(caseDir, c.file)], dir);
+      for (const sub of [
+        'index.d.ts',
+        'backends/redis/index.d.ts',
+        'backends/postgres/index.d.ts',
+        'backend/index.d.ts',
+      ])
+        assert.ok(
+          listed.includes(`nestjs-version-sync/dist/${c.build}/${sub}`),
+          `${c.name}: resolves dist/${c.build}/${sub}`,
+        );
+    }
+  });
+
+  it('shows the dual-package hazard: one process that imports and requires it gets two copies', () => {
+    const result = JSON.parse(run(process.execPath, ['hazard.mjs'], dir)) as Record<string, unknown>;
+    console.log(`# ${JSON.stringify(result)}`);
+    assert.equal(result.sameSyncModule, false, 'two SyncModule classes');
+    assert.equal(result.sameSyncService, false, 'two SyncService injection tokens');
+    assert.equal(result.cjsErrorIsEsmSyncError, false, 'instanceof SyncError fails across copies');
+    assert.equal(result.esmErrorIsEsmSyncError, true);
+    assert.match(String(result.mixedInjection), /Nest can't resolve dependencies of the Reader \(\?\)/);
+    // The task metadata key is a string, so a method decorated by one copy is found by the other.
+    assert.deepEqual(result.crossBuildTaskData, { from: 'cjs decorator' });
+  });
+});
