@@ -6,6 +6,10 @@ import { describeValue } from '../../backend/describe-value.util.js';
  * file, and what to do next. Same fault, same error class as the other backends.
  */
 
+export const FIX_SQLITE_LEASE_NAME = 'Use a non-empty string, e.g. "default".';
+
+export const FIX_SQLITE_HOLDER = 'Use a non-empty string that identifies the process.';
+
 /** A cause's message without its final period, to go inside a sentence. */
 const clause = (cause: unknown) =>
   (cause instanceof Error ? cause.message : String(cause)).replace(/[.\s]+$/, '') || 'unknown error';
