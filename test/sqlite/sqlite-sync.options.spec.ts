@@ -128,10 +128,15 @@ describe('SQLite backends: options and faults', () => {
     raw.prepare("UPDATE sync_snapshots SET data = '{not json' WHERE tag = 'bad'").run();
     await assert.rejects(
       store.read('ns', 'bad'),
-      (e: unknown) => e instanceof SyncStoreFormatError && e.tag === 'bad' && e.message.includes(path),
+      (e: unknown) => e instanceof SyncStoreFormatError && e.tag === 'bad' && e.message.includes('"bad"'),
     );
     assert.equal((await store.read('ns', 'good'))?.version, 1);
-    raw.prepare("UPDATE sync_snapshots SET version = '[1]' WHERE tag = 'bad'").run();
+    raw.prepare("UPDATE sync_snapshots SET version = '[1]', data = '{}' WHERE tag = 'bad'").run();
+    await assert.rejects(
+      store.read('ns', 'bad'),
+      (e: unknown) => e instanceof SyncStoreFormatError && e.tag === 'bad' && /stored version \[1\]/.test(e.message),
+      'a foreign version is a format error of that record too',
+    );
     const heads = await store.heads('ns');
     assert.equal(heads.get('good')?.version, 1, 'a foreign row does not hide the others');
     assert.deepEqual(heads.get('bad')?.version, [1], 'left for the engine to report as corrupt');

@@ -1,5 +1,14 @@
 import type { Database } from 'better-sqlite3';
-import { invalidOption } from './sqlite.messages.js';
+import { durationOption, invalidOption } from '../shared/index.js';
+import {
+  FIX_SQLITE_BOTH,
+  FIX_SQLITE_DATABASE,
+  FIX_SQLITE_IN_MEMORY,
+  FIX_SQLITE_OPTIONS,
+  FIX_SQLITE_PATH,
+  FIX_SQLITE_TABLE_PREFIX,
+  FIX_SQLITE_BUSY_TIMEOUT,
+} from './sqlite.messages.js';
 
 /** Options shared by `SqliteSyncStore` and `SqliteSyncLock`. */
 export interface SqliteConnectionOptions {
@@ -18,8 +27,8 @@ export interface SqliteConnectionOptions {
   /** ms a call may take, waits for other workers' write locks included, before it fails (default 5 000). */
   timeout?: number;
   /**
-   * ms SQLite itself waits for a lock within one attempt (default 20). better-sqlite3 is synchronous,
-   * so this wait blocks the event loop: keep it short; longer waits are retried without blocking.
+   * ms SQLite itself waits for a lock within one attempt (default 20; 0: no wait). better-sqlite3 is
+   * synchronous, so this wait blocks the event loop: keep it short; longer waits are retried without blocking.
    */
   busyTimeout?: number;
 }
@@ -34,19 +43,8 @@ export interface NormalizedSqliteOptions {
 }
 
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
-
-/** Checks a number of milliseconds. */
-export function positiveMs(owner: string, option: string, value: unknown, fallback: number, zero = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && Number.isFinite(value) && (value > 0 || (zero && value === 0))) return value;
-  const range = zero ? '0 or more' : 'greater than 0';
-  throw invalidOption(
-    owner,
-    option,
-    value,
-    `Use a finite number of milliseconds, ${range}, or leave it out (default ${fallback}).`,
-  );
-}
+const DEFAULT_TIMEOUT = 5_000;
+const DEFAULT_BUSY_TIMEOUT = 20;
 
 function isDatabase(value: unknown): value is Database {
   const candidate = value as Partial<Database> | null;
@@ -65,47 +63,27 @@ function isDatabase(value: unknown): value is Database {
  * @throws InvalidSyncOptionsError naming the option, the value and the fix.
  */
 export function normalizeSqliteOptions(owner: string, options: SqliteConnectionOptions): NormalizedSqliteOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw invalidOption(owner, 'options', options, 'Pass an object with a "path" (or a better-sqlite3 "database").');
-  }
+  if (typeof options !== 'object' || options === null)
+    throw invalidOption(owner, 'options', options, FIX_SQLITE_OPTIONS);
   const { path, database } = options;
-  if (path !== undefined && database !== undefined) {
-    throw invalidOption(owner, 'path', path, 'Pass either "path" or "database", not both.');
-  }
+  if (path !== undefined && database !== undefined) throw invalidOption(owner, 'path', path, FIX_SQLITE_BOTH);
   if (database !== undefined && !isDatabase(database)) {
-    throw invalidOption(owner, 'database', database, 'Pass a better-sqlite3 Database, or a "path" instead.');
+    throw invalidOption(owner, 'database', database, FIX_SQLITE_DATABASE);
   }
   if (database === undefined) {
-    if (typeof path !== 'string' || path.trim() === '') {
-      throw invalidOption(
-        owner,
-        'path',
-        path,
-        'Pass the path of the database file every worker shares, e.g. "/var/lib/my-app/sync.db".',
-      );
-    }
-    if (path === ':memory:' || path.startsWith('file:')) {
-      throw invalidOption(
-        owner,
-        'path',
-        path,
-        'Use a plain file path: an in-memory database is not shared by processes (pass a "database" for one process).',
-      );
-    }
+    if (typeof path !== 'string' || path.trim() === '') throw invalidOption(owner, 'path', path, FIX_SQLITE_PATH);
+    if (path === ':memory:' || path.startsWith('file:')) throw invalidOption(owner, 'path', path, FIX_SQLITE_IN_MEMORY);
   }
   const tablePrefix = options.tablePrefix ?? 'sync';
   if (typeof tablePrefix !== 'string' || !PREFIX.test(tablePrefix)) {
-    throw invalidOption(
-      owner,
-      'tablePrefix',
-      options.tablePrefix,
-      'Use 1 to 40 letters, digits or underscores, starting with a letter or an underscore, or leave it out ("sync").',
-    );
+    throw invalidOption(owner, 'tablePrefix', options.tablePrefix, FIX_SQLITE_TABLE_PREFIX);
   }
-  const timeout = positiveMs(owner, 'timeout', options.timeout, 5_000);
-  const busyTimeout = positiveMs(owner, 'busyTimeout', options.busyTimeout, 20, true);
+  const timeout = durationOption(owner, 'timeout', options.timeout, DEFAULT_TIMEOUT);
+  // 0 is SQLite's "do not wait at all" (every wait then happens between attempts); otherwise a duration.
+  const busyTimeout =
+    options.busyTimeout === 0 ? 0 : durationOption(owner, 'busyTimeout', options.busyTimeout, DEFAULT_BUSY_TIMEOUT);
   if (busyTimeout > timeout) {
-    throw invalidOption(owner, 'busyTimeout', busyTimeout, `Use a value no greater than "timeout" (${timeout} ms).`);
+    throw invalidOption(owner, 'busyTimeout', busyTimeout, FIX_SQLITE_BUSY_TIMEOUT(timeout));
   }
   return { path, database, tablePrefix, timeout, busyTimeout };
 }

@@ -2,11 +2,12 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Transaction } from 'better-sqlite3';
-import type { SyncConnectionError } from '../../backend/index.js';
+import { SyncConnectionError, SyncError } from '../../backend/index.js';
+import { BACKEND_CLOSED, backoffDelay, BoundedCaller } from '../shared/index.js';
 import { normalizeSqliteOptions } from './sqlite-connection.options.js';
 import type { NormalizedSqliteOptions, SqliteConnectionOptions } from './sqlite-connection.options.js';
 import { networkFileSystemOf } from './sqlite-file-system.js';
-import { networkFileSystem, sqliteFailure, sqliteLocked } from './sqlite.messages.js';
+import { networkFileSystem, SQLITE, sqliteHint } from './sqlite.messages.js';
 import { prepareStatements, sqliteSchemaSql, sqliteTables } from './sqlite.schema.js';
 import type { SqliteStatements } from './sqlite.schema.js';
 
@@ -19,6 +20,9 @@ export interface SqliteHandle {
 /** SQLite's "another connection holds the lock" results: waited for and retried, never shown to the app. */
 const isBusy = (error: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown })?.code ?? ''));
 
+/** Pauses between attempts on a busy database, ms: short, since a write transaction lasts a fraction of one. */
+const BUSY_BACKOFF = { base: 2, max: 40 };
+
 /**
  * The database file of a SQLite backend and the rules around it: option checks,
  * a local file only, WAL, ownership (only a connection opened here is closed),
@@ -27,12 +31,15 @@ const isBusy = (error: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((error as
  * better-sqlite3 is synchronous: SQLite's own busy wait (`busyTimeout`, short)
  * blocks the event loop, so a lock held longer is waited for here, between
  * attempts, with a growing pause, until the call's `timeout`; then the call
- * fails with a `SyncConnectionError` naming the file.
+ * fails with a `SyncConnectionError` naming the file. There is no socket to race
+ * against a timer, so of `BoundedCaller` only its errors are used: they read like
+ * every other backend's.
  */
 export class SqliteConnection {
   /** The file, for messages. */
   readonly file: string;
   readonly options: NormalizedSqliteOptions;
+  private readonly caller: BoundedCaller;
   private handle?: SqliteHandle;
   private immediate?: Transaction<(work: () => unknown) => unknown>;
   private closed = false;
@@ -49,11 +56,19 @@ export class SqliteConnection {
         ? `the in-memory database "${database.name}"`
         : database.name
       : resolve(path!);
+    const { timeout } = this.options;
+    this.caller = new BoundedCaller({
+      owner,
+      server: SQLITE,
+      target: this.file,
+      secrets: [],
+      hint: (cause) => sqliteHint(cause, timeout),
+    });
   }
 
   /** The open connection: opens it (and creates the tables) on first use. Synchronous; throws SQLite errors. */
   open(): SqliteHandle {
-    if (this.closed) throw new Error('The database connection is not open');
+    if (this.closed) throw new SyncConnectionError(BACKEND_CLOSED(this.owner, this.caller.where));
     if (this.handle) return this.handle;
     const { database, busyTimeout, tablePrefix } = this.options;
     const memory = database?.memory ?? false;
@@ -91,11 +106,9 @@ export class SqliteConnection {
         return work(this.open());
       } catch (error) {
         const waited = Date.now() - started;
-        if (!isBusy(error)) throw this.failure(action, error);
-        if (waited >= this.options.timeout) throw sqliteLocked(this.owner, action, this.file, waited, error);
-        // Jittered, growing pauses (1, 2, 4 ... 32 ms): contenders do not wake in lockstep.
-        const pause = Math.min(2 ** attempt, 32) * (0.5 + Math.random());
-        await sleep(Math.min(pause, this.options.timeout - waited));
+        if (!isBusy(error) || waited >= this.options.timeout) throw this.failure(action, error);
+        // Jittered, growing pauses: contenders do not wake in lockstep.
+        await sleep(Math.min(backoffDelay(attempt, BUSY_BACKOFF), this.options.timeout - waited));
       }
     }
   }
@@ -105,10 +118,9 @@ export class SqliteConnection {
     return this.run(action, (handle) => this.immediate!.immediate(() => work(handle)) as T);
   }
 
-  /** The `SyncConnectionError` for `action` on this file (an error that already is one passes through). */
-  failure(action: string, cause: unknown): SyncConnectionError {
-    if ((cause as Error)?.name === 'SyncConnectionError') return cause as SyncConnectionError;
-    return sqliteFailure(this.owner, action, this.file, cause);
+  /** The `SyncConnectionError` for `action` on this file (a `SyncError`, e.g. the NFS refusal, passes through). */
+  private failure(action: string, cause: unknown): SyncError {
+    return cause instanceof SyncError ? cause : this.caller.failure(action, cause);
   }
 
   /** Closes the connection if this backend opened it; a passed-in `database` stays open. Idempotent. */

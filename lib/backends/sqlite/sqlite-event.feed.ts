@@ -1,8 +1,10 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { SyncStoreEvent } from '../../backend/sync-store.interface.js';
+import type { SyncStoreEvent } from '../../backend/index.js';
+import { decodeEvent } from '../shared/index.js';
 import type { SqliteConnection, SqliteHandle } from './sqlite-connection.js';
+import { SQLITE_EVENTS_RESTORED, SQLITE_LISTENER_THREW } from './sqlite.messages.js';
 
 /** How a feed learns of other processes' commits. */
 export interface SqliteFeedOptions {
@@ -15,20 +17,6 @@ export interface SqliteFeedOptions {
 interface Subscriber {
   readonly namespace: string;
   readonly listener: (event: SyncStoreEvent) => void;
-}
-
-const EVENT_TYPES = new Set<string>(['change', 'refresh', 'refreshed', 'released']);
-
-/** A stored payload as an event, or `undefined` for anything that is not one of ours. */
-function decodeEvent(payload: string): SyncStoreEvent | undefined {
-  try {
-    const event = JSON.parse(payload) as { type?: unknown } | null;
-    return typeof event === 'object' && event !== null && EVENT_TYPES.has(String(event.type))
-      ? (event as SyncStoreEvent)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -139,7 +127,7 @@ export class SqliteEventFeed {
     if (this.subscribers.size === 0) return true;
     try {
       const moved = await this.connection.run('read events', (handle) => this.drain(handle, force));
-      if (this.failing) this.logger.log(`Reading events from ${this.connection.file} works again.`);
+      if (this.failing) this.logger.log(SQLITE_EVENTS_RESTORED(this.connection.file));
       this.failing = false;
       return moved;
     } catch (error) {
@@ -167,7 +155,7 @@ export class SqliteEventFeed {
             subscriber.listener(event);
           } catch (error) {
             // A throwing listener must not cost the others (or the rest of the batch) their events.
-            this.logger.error(`An event listener threw: ${(error as Error)?.message ?? String(error)}`);
+            this.logger.error(SQLITE_LISTENER_THREW((error as Error)?.message ?? String(error)));
           }
         }
       }

@@ -1,7 +1,6 @@
-import type { SyncSerializer } from '../../backend/sync-serializer.interface.js';
-import type { SyncRecordHead } from '../../backend/sync-store.interface.js';
-import type { SyncVersion } from '../../backend/sync-version.js';
-import { decodeFailed, encodeFailed } from './sqlite.messages.js';
+import { jsonSerializer } from '../../backend/index.js';
+import type { SyncRecordHead, SyncSerializer, SyncVersion } from '../../backend/index.js';
+import { decodeRecordData, encodeRecordData } from '../shared/index.js';
 
 /** A snapshot row without its data, as the store's SELECTs return it. */
 export interface HeadRow {
@@ -39,7 +38,7 @@ export function looseHeadOf(row: HeadRow): Omit<SyncRecordHead, 'tag'> {
 }
 
 /** The head fields of a row, typed: the version keeps its JSON type (`5` vs `'5'`). Throws on a foreign row. */
-export function headOf(row: HeadRow): Omit<SyncRecordHead, 'tag'> {
+function headOf(row: HeadRow): Omit<SyncRecordHead, 'tag'> {
   const head = looseHeadOf(row);
   if (typeof head.version !== 'number' && typeof head.version !== 'string') {
     throw new TypeError(`the stored version ${row.version} is neither a JSON number nor a string`);
@@ -51,48 +50,32 @@ export function headOf(row: HeadRow): Omit<SyncRecordHead, 'tag'> {
 export const versionKey = (version: SyncVersion) => JSON.stringify(version);
 
 /**
- * Encodes data for a write: JSON text by default (readable with the sqlite3 shell), the bytes
- * of a custom serializer otherwise.
+ * Encodes the data of `tag` for a write: JSON text by default (readable with the sqlite3 shell),
+ * the bytes of a custom serializer otherwise (a string it returns is stored as its UTF-8 bytes).
  *
- * @throws SyncStoreFormatError when the data cannot be encoded.
+ * @throws SyncStoreFormatError when the data cannot be encoded (nothing is written then).
  */
 export function encodeData(owner: string, tag: string, data: unknown, serializer?: SyncSerializer): string | Buffer {
-  let encoded: unknown;
-  try {
-    encoded = serializer ? serializer.encode(data) : JSON.stringify(data);
-  } catch (error) {
-    throw encodeFailed(owner, tag, (error as Error)?.message ?? String(error), error);
-  }
-  if (serializer && typeof encoded === 'string') return Buffer.from(encoded, 'utf8');
-  if (typeof encoded === 'string' || Buffer.isBuffer(encoded)) return encoded;
-  throw encodeFailed(owner, tag, `it became ${typeof encoded === 'undefined' ? 'undefined' : typeof encoded}`);
+  if (!serializer) return encodeRecordData(owner, tag, () => JSON.stringify(data));
+  const encoded = encodeRecordData(owner, tag, () => serializer.encode(data));
+  return typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded;
 }
 
 /**
- * Decodes a stored record's data.
+ * A stored row as a record's head and data, decoded by the store's serializer (JSON text by default).
  *
- * @throws SyncStoreFormatError naming the tag and the file.
+ * @throws SyncStoreFormatError when the version or the data cannot be decoded.
  */
-export function decodeData(
+export function decodeRecord<T>(
   owner: string,
   tag: string,
-  file: string,
-  raw: string | Buffer,
+  row: RecordRow,
   serializer?: SyncSerializer,
-) {
-  try {
-    if (!serializer) return JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')) as unknown;
-    return serializer.decode(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
-  } catch (error) {
-    throw decodeFailed(owner, tag, file, error);
-  }
-}
-
-/** The head of a row, or a `SyncStoreFormatError` naming the tag and the file. */
-export function decodeHead(owner: string, tag: string, file: string, row: HeadRow): Omit<SyncRecordHead, 'tag'> {
-  try {
-    return headOf(row);
-  } catch (error) {
-    throw decodeFailed(owner, tag, file, error);
-  }
+): Omit<SyncRecordHead, 'tag'> & { data: T } {
+  return decodeRecordData(owner, tag, () => {
+    const { data } = row;
+    if (!serializer && typeof data === 'string') return { ...headOf(row), data: JSON.parse(data) as T };
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    return { ...headOf(row), data: (serializer ?? jsonSerializer).decode(bytes) as T };
+  });
 }

@@ -1,17 +1,22 @@
-import type { SyncLease, SyncLeaseInfo, SyncLock } from '../../backend/sync-lock.interface.js';
+import type { SyncLease, SyncLeaseInfo, SyncLock } from '../../backend/index.js';
+import { checkName, checkTtl } from '../shared/index.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteConnectionOptions } from './sqlite-connection.options.js';
+import { FIX_SQLITE_HOLDER, FIX_SQLITE_LEASE_NAME } from './sqlite.messages.js';
 
 const OWNER = 'SqliteSyncLock';
 
 /** Options of `SqliteSyncLock`: the file (or a `database`), table prefix and timeouts. */
 export type SqliteSyncLockOptions = SqliteConnectionOptions;
 
-function checkTtl(ttl: number): number {
-  if (typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0) return ttl;
-  throw new RangeError(
-    `${OWNER}: the lease TTL must be a finite number of milliseconds greater than 0, got ${String(ttl)}.`,
-  );
+/**
+ * The arguments of acquire and renew, refused as an `InvalidSyncOptionsError` like in every backend:
+ * better-sqlite3 would bind a non-string holder as is, and SQLite's `expires_at` arithmetic needs a real TTL.
+ */
+function checkLease(name: unknown, holder: unknown, ttl: unknown): void {
+  checkName(OWNER, 'lease name', name, FIX_SQLITE_LEASE_NAME);
+  checkName(OWNER, 'holder', holder, FIX_SQLITE_HOLDER);
+  checkTtl(OWNER, ttl);
 }
 
 /**
@@ -42,7 +47,7 @@ export class SqliteSyncLock implements SyncLock {
   }
 
   async acquire(name: string, holder: string, ttl: number): Promise<SyncLease | undefined> {
-    checkTtl(ttl);
+    checkLease(name, holder, ttl);
     const row = await this.connection.write('acquire a lease', ({ statements }) => {
       const now = Date.now();
       return statements.acquire.get({ name, holder, now, expiresAt: now + ttl }) as { fence: number } | undefined;
@@ -51,8 +56,8 @@ export class SqliteSyncLock implements SyncLock {
   }
 
   async renew(lease: SyncLease, ttl: number): Promise<boolean> {
-    checkTtl(ttl);
     const { name, holder, fence } = lease;
+    checkLease(name, holder, ttl);
     return this.connection.write('renew a lease', ({ statements }) => {
       const now = Date.now();
       return statements.renew.run({ name, holder, fence, now, expiresAt: now + ttl }).changes === 1;

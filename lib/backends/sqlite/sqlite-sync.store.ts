@@ -1,23 +1,23 @@
-import { jsonSerializer } from '../../backend/sync-serializer.interface.js';
-import type { SyncSerializer } from '../../backend/sync-serializer.interface.js';
+import { jsonSerializer } from '../../backend/index.js';
 import type {
   StoredSyncRecord,
   SyncRecord,
   SyncRecordHead,
+  SyncSerializer,
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
   SyncTouchResult,
+  SyncVersion,
   SyncWriteResult,
-} from '../../backend/sync-store.interface.js';
-import type { SyncVersion } from '../../backend/sync-version.js';
+} from '../../backend/index.js';
+import { checkSerializer, durationOption, invalidOption } from '../shared/index.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteConnectionOptions } from './sqlite-connection.options.js';
-import { positiveMs } from './sqlite-connection.options.js';
 import { SqliteEventFeed } from './sqlite-event.feed.js';
-import { decodeData, decodeHead, encodeData, looseHeadOf, versionKey } from './sqlite-store.rows.js';
+import { decodeRecord, encodeData, looseHeadOf, versionKey } from './sqlite-store.rows.js';
 import type { HeadRow, RecordRow } from './sqlite-store.rows.js';
-import { invalidOption } from './sqlite.messages.js';
+import { FIX_SQLITE_WATCH } from './sqlite.messages.js';
 import type { SqliteStatements } from './sqlite.schema.js';
 
 const OWNER = 'SqliteSyncStore';
@@ -25,6 +25,8 @@ const OWNER = 'SqliteSyncStore';
 const EVENT_RETENTION = 60_000;
 /** At most one prune per this many ms per store. */
 const PRUNE_EVERY = 10_000;
+/** ms between two looks for other workers' commits, by default. */
+const DEFAULT_POLL_INTERVAL = 250;
 
 /** Options of `SqliteSyncStore`. */
 export interface SqliteSyncStoreOptions extends SqliteConnectionOptions {
@@ -58,20 +60,13 @@ export class SqliteSyncStore implements SyncStore {
 
   constructor(options: SqliteSyncStoreOptions) {
     this.connection = new SqliteConnection(OWNER, options);
-    const { serializer, watch } = options;
-    if (
-      serializer !== undefined &&
-      (typeof serializer?.encode !== 'function' || typeof serializer?.decode !== 'function')
-    ) {
-      const fix = 'Pass an object with encode(data) and decode(buffer) functions, or leave it out for JSON.';
-      throw invalidOption(OWNER, 'serializer', serializer, fix);
-    }
+    const serializer = checkSerializer(OWNER, options.serializer);
+    // The default JSON is stored as text (readable with the sqlite3 shell); only a custom serializer's bytes as a BLOB.
     if (serializer !== undefined && serializer !== jsonSerializer) this.serializer = serializer;
-    if (watch !== undefined && typeof watch !== 'boolean') {
-      throw invalidOption(OWNER, 'watch', watch, 'Use true (watch the file) or false (the timer alone).');
-    }
+    const { watch } = options;
+    if (watch !== undefined && typeof watch !== 'boolean') throw invalidOption(OWNER, 'watch', watch, FIX_SQLITE_WATCH);
     this.feed = new SqliteEventFeed(this.connection, {
-      pollInterval: positiveMs(OWNER, 'pollInterval', options.pollInterval, 250),
+      pollInterval: durationOption(OWNER, 'pollInterval', options.pollInterval, DEFAULT_POLL_INTERVAL),
       watch: watch ?? true,
     });
   }
@@ -86,10 +81,7 @@ export class SqliteSyncStore implements SyncStore {
       'read a snapshot',
       ({ statements }) => statements.read.get(namespace, tag) as RecordRow | undefined,
     );
-    if (!row) return undefined;
-    const { file } = this.connection;
-    const head = decodeHead(OWNER, tag, file, row);
-    return { tag, ...head, data: decodeData(OWNER, tag, file, row.data, this.serializer) as T };
+    return row && { tag, ...decodeRecord<T>(OWNER, tag, row, this.serializer) };
   }
 
   async write(namespace: string, record: SyncRecord): Promise<SyncWriteResult> {

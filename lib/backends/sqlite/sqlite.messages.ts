@@ -1,16 +1,44 @@
-import { InvalidSyncOptionsError, SyncConnectionError, SyncStoreFormatError } from '../../backend/index.js';
-import { describeValue } from '../../backend/describe-value.util.js';
+import { SyncConnectionError } from '../../backend/index.js';
 
 /**
- * Message factories of the SQLite backend: each says what was wrong, on which
- * file, and what to do next. Same fault, same error class as the other backends.
+ * Message texts of the SQLite backend: the fixes its checks suggest, what its failures tell to
+ * check (by SQLite result code or Node error code), and the faults only a local file has (a busy
+ * database, a network file system). The sentences around them (option, value, file, cause) come
+ * from the shared factories, so a fault reads the same as in every other backend.
  */
 
-/** A cause's message without its final period, to go inside a sentence. */
-const clause = (cause: unknown) =>
-  (cause instanceof Error ? cause.message : String(cause)).replace(/[.\s]+$/, '') || 'unknown error';
+/** The server kind, as messages name it: "SQLite at /var/lib/my-app/sync.db". */
+export const SQLITE = 'SQLite';
 
-/** What to check for an SQLite result code. */
+export const FIX_SQLITE_OPTIONS = 'Pass an object with a "path" (or a better-sqlite3 "database").';
+
+export const FIX_SQLITE_BOTH = 'Pass either "path" or "database", not both.';
+
+export const FIX_SQLITE_DATABASE = 'Pass a better-sqlite3 Database, or a "path" instead.';
+
+export const FIX_SQLITE_PATH =
+  'Pass the path of the database file every worker shares, e.g. "/var/lib/my-app/sync.db".';
+
+export const FIX_SQLITE_IN_MEMORY =
+  'Use a plain file path: an in-memory database is not shared by processes (pass a "database" for one process).';
+
+export const FIX_SQLITE_TABLE_PREFIX =
+  'Use 1 to 40 letters, digits or underscores, starting with a letter or an underscore, or leave it out ("sync").';
+
+export const FIX_SQLITE_BUSY_TIMEOUT = (timeout: number) =>
+  `Use a value no greater than "timeout" (${timeout} ms), or 0 to wait only between attempts.`;
+
+export const FIX_SQLITE_WATCH = 'Use true (watch the file) or false (the timer alone).';
+
+export const FIX_SQLITE_LEASE_NAME = 'Use a non-empty string, e.g. "default".';
+
+export const FIX_SQLITE_HOLDER = 'Use a non-empty string that identifies the process.';
+
+export const SQLITE_EVENTS_RESTORED = (file: string) => `Reading events from ${file} works again.`;
+
+export const SQLITE_LISTENER_THREW = (cause: string) => `An event listener threw: ${cause}`;
+
+/** What to check for an SQLite result code (extended codes such as SQLITE_IOERR_SHORT_READ use their base). */
 const HINTS: Record<string, string> = {
   SQLITE_CANTOPEN:
     'Check that the directory exists and that this process may read and write it (SQLite also creates ' +
@@ -25,39 +53,20 @@ const HINTS: Record<string, string> = {
   EACCES: 'This process may not read that directory: fix its permissions.',
 };
 
-function hintFor(cause: unknown): string {
+/**
+ * What to check after a failed call, by its cause's code. A busy database only gets here once
+ * it stayed locked for the call's whole `timeout` (shorter waits are retried, never shown).
+ */
+export function sqliteHint(cause: unknown, timeout: number): string {
   const code = String((cause as { code?: unknown } | undefined)?.code ?? '');
   const base = code.replace(/^(SQLITE_[A-Z]+).*$/, '$1');
-  if (HINTS[base]) return HINTS[base];
-  if (/not open/i.test(clause(cause))) return 'It was closed: create a new instance to use the file again.';
-  return 'Check the path and that the file is a local SQLite database.';
-}
-
-/** `InvalidSyncOptionsError` for a bad constructor option: the option, the value, the fix. */
-export function invalidOption(owner: string, option: string, value: unknown, fix: string): InvalidSyncOptionsError {
-  return new InvalidSyncOptionsError(
-    `Invalid ${owner} option "${option}": got ${describeValue(value)}. ${fix}`,
-    option,
-    value,
-  );
-}
-
-/** A failed call on the file: who, doing what, which file, why, and what to check. */
-export function sqliteFailure(owner: string, action: string, file: string, cause: unknown): SyncConnectionError {
-  return new SyncConnectionError(
-    `${owner} could not ${action} in the SQLite database ${file}: ${clause(cause)}. ${hintFor(cause)}`,
-    { cause },
-  );
-}
-
-/** The database stayed locked by other processes past the call's timeout (no SQLITE_BUSY reaches the app). */
-export function sqliteLocked(owner: string, action: string, file: string, ms: number, cause: unknown) {
-  return new SyncConnectionError(
-    `${owner} could not ${action} in the SQLite database ${file}: it stayed locked by another connection ` +
-      `for ${ms} ms (${clause(cause)}). Look for a process holding a long write transaction on that file ` +
-      '(a stopped debugger, a backup tool), or raise the "timeout" option.',
-    { cause },
-  );
+  if (base === 'SQLITE_BUSY' || base === 'SQLITE_LOCKED') {
+    return (
+      `It stayed locked by another connection for the call's whole timeout (${timeout} ms): look for a process ` +
+      'holding a long write transaction on that file (a stopped debugger, a backup tool), or raise the "timeout" option.'
+    );
+  }
+  return HINTS[base] ?? 'Check the path and that the file is a local SQLite database.';
 }
 
 /** The file lives on a network file system, where SQLite's locks do not hold. */
@@ -66,23 +75,5 @@ export function networkFileSystem(owner: string, file: string, kind: string): Sy
     `${owner} refuses the SQLite database ${file}: it is on a network file system (${kind}), where SQLite's ` +
       'file locks and shared memory are not reliable, so two workers could both lead. Put the file on a local ' +
       'disk of the host (e.g. under /tmp or /var/lib/<app>), or use the Redis or PostgreSQL backend across hosts.',
-  );
-}
-
-/** The serializer could not encode the data of a snapshot. */
-export function encodeFailed(owner: string, tag: string, detail: string, cause?: unknown): SyncStoreFormatError {
-  return new SyncStoreFormatError(
-    `${owner} could not encode the data of "${tag}": ${detail}. ` +
-      'Return JSON-serialisable data, or fix the custom serializer\u2019s encode().',
-    { tag, cause },
-  );
-}
-
-/** A stored record could not be decoded. */
-export function decodeFailed(owner: string, tag: string, file: string, cause: unknown): SyncStoreFormatError {
-  return new SyncStoreFormatError(
-    `${owner} could not decode the record of "${tag}" in ${file}: ${clause(cause)}. Every process of a namespace ` +
-      'must use the same serializer; the leader rewrites the record at its next change.',
-    { tag, cause },
   );
 }
