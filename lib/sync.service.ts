@@ -4,7 +4,7 @@ import { SyncTasksNotRegisteredError } from './sync.errors.js';
 import { NOT_READY, NOT_REGISTERED_YET } from './sync.messages.js';
 import type { SyncSnapshot, SyncTaskStatus, SyncVersion } from './interfaces/sync-task.interface.js';
 import type { DeepReadonly } from './interfaces/deep-readonly.type.js';
-import { type SyncTaskTag, tokenTag } from './sync-task.token.js';
+import { type SyncTaskTag, type SyncTaskToken, tokenTag } from './sync-task.token.js';
 import { SyncRegistry } from './sync.registry.js';
 import { SyncLeaseKeeper } from './engine/lease.keeper.js';
 import { SyncRefreshChannel } from './engine/refresh.channel.js';
@@ -39,24 +39,24 @@ export class SyncService {
   /** The current data of `tag`, or `undefined` before the first successful check. */
   getData<T = unknown>(tag: SyncTaskTag<T>): DeepReadonly<T> | undefined {
     // `typeof` first: a string tag costs what it did before tokens, a token one property read.
-    return this.state.entry(typeof tag === 'string' ? tag : tokenTag(tag)).snapshot?.data as
+    return this.state.entry(typeof tag === 'string' ? tag : (tag as SyncTaskToken).tag).snapshot?.data as
       DeepReadonly<T> | undefined;
   }
 
   /** The version that goes with `getData(tag)`. */
   getVersion(tag: SyncTaskTag): SyncVersion | undefined {
-    return this.state.entry(typeof tag === 'string' ? tag : tokenTag(tag)).snapshot?.version;
+    return this.state.entry(typeof tag === 'string' ? tag : (tag as SyncTaskToken).tag).snapshot?.version;
   }
 
   /** When the current version was fetched (a fresh `Date` each call). */
   getLastModified(tag: SyncTaskTag): Date | undefined {
-    const snapshot = this.state.entry(typeof tag === 'string' ? tag : tokenTag(tag)).snapshot;
+    const snapshot = this.state.entry(typeof tag === 'string' ? tag : (tag as SyncTaskToken).tag).snapshot;
     return snapshot && new Date(snapshot.modifiedAt.getTime());
   }
 
   /** Version, data and time in one consistent, frozen object. */
   getSnapshot<T = unknown>(tag: SyncTaskTag<T>): SyncSnapshot<DeepReadonly<T>> | undefined {
-    return this.state.entry(typeof tag === 'string' ? tag : tokenTag(tag)).snapshot as
+    return this.state.entry(typeof tag === 'string' ? tag : (tag as SyncTaskToken).tag).snapshot as
       SyncSnapshot<DeepReadonly<T>> | undefined;
   }
 
