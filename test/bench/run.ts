@@ -23,6 +23,7 @@ import { scale } from './scale.bench.js';
 import { sourceLoad } from './source-load.bench.js';
 import { takeover } from './takeover.bench.js';
 import { backupColdStart } from './backup-cold-start.bench.js';
+import { schemaCost } from './schema-cost.bench.js';
 
 const BENCHMARKS: Record<string, Benchmark> = {
   'read-path': readPath,
@@ -31,6 +32,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   takeover,
   scale,
   'backup-cold-start': backupColdStart,
+  'schema-cost': schemaCost,
 };
 
 const { values } = parseArgs({
