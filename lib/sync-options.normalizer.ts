@@ -22,6 +22,7 @@ const KNOWN = new Set([
   'freeze',
   'maxDataBytes',
   'isGlobal',
+  'telemetry',
 ]);
 
 function fail(option: string, value: unknown, fix: string): never {

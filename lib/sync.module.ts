@@ -15,6 +15,7 @@ import { SyncRefreshChannel } from './engine/refresh.channel.js';
 import { SyncTaskRunner } from './engine/task.runner.js';
 import { SyncService } from './sync.service.js';
 import { SyncReplicaState } from './engine/replica.state.js';
+import { SyncTelemetry } from './engine/telemetry/sync.telemetry.js';
 
 /**
  * Keeps `@SyncTask` data fresh in every process: `SyncModule.forRoot({ interval })`
@@ -30,6 +31,7 @@ import { SyncReplicaState } from './engine/replica.state.js';
     HealthIndicatorService,
     SyncRegistry,
     SyncReplicaState,
+    SyncTelemetry,
     SyncExplorer,
     SyncLeaseKeeper,
     SyncReplicator,

@@ -9,6 +9,8 @@ export interface SyncRecord<T = unknown> {
   checkedAt: number;
   /** Fencing token of the lease under which the record was written. */
   fence: number;
+  /** W3C traceparent of the leader's check, when traced: the store puts it in the change event (not stored). */
+  trace?: string;
 }
 
 /** A record as the store holds it, with the revision the store gave it. */
@@ -34,7 +36,14 @@ export type SyncTouchResult = 'touched' | 'fenced' | 'absent';
 /** Messages carried on a namespace's channel. */
 export type SyncStoreEvent =
   /** A snapshot was written (published by the store itself, in the same step as the write). */
-  | { readonly type: 'change'; readonly tag: string; readonly version: SyncVersion; readonly revision: number }
+  | {
+      readonly type: 'change';
+      readonly tag: string;
+      readonly version: SyncVersion;
+      readonly revision: number;
+      /** The writer's `record.trace`, if any: links a follower's install span to the leader's check. */
+      readonly trace?: string;
+    }
   /** A follower asks the leader to check `tag` now. */
   | { readonly type: 'refresh'; readonly tag: string; readonly id: string }
   /** The leader answers a `refresh`; `revision` is the record's after the check. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -8,6 +8,7 @@ import { LEADERSHIP_ACQUIRED, LEADERSHIP_LOST, LEASE_ERROR } from '../sync.messa
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
 import type { SyncLease } from '../backend/sync-lock.interface.js';
 import { withTimeout } from '../backend/with-timeout.util.js';
+import { SyncTelemetry } from './telemetry/sync.telemetry.js';
 
 /** One period of leadership: the lease and a signal that aborts when it ends. */
 export interface SyncTerm {
@@ -41,7 +42,10 @@ export class SyncLeaseKeeper {
   private stepping: Promise<void> | undefined;
   private listener: (term: SyncTerm | undefined) => void = () => undefined;
 
-  constructor(@Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions) {}
+  constructor(
+    @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
+    @Optional() private readonly telemetry?: SyncTelemetry,
+  ) {}
 
   /** Whether this process holds the lease now: the one place that knows. */
   isLeader(): boolean {
@@ -123,6 +127,7 @@ export class SyncLeaseKeeper {
       };
       this.term = term;
       this.arm();
+      this.telemetry?.leadershipAcquired();
       this.logger.log(LEADERSHIP_ACQUIRED(name, lease.fence));
       this.listener(this.term);
     } catch (error) {
@@ -141,6 +146,7 @@ export class SyncLeaseKeeper {
       term.validUntil = sentAt + this.options.leaseTtl * 0.9;
       this.arm();
     } catch (error) {
+      this.telemetry?.renewFailed();
       this.failed(error);
     }
   }
@@ -178,6 +184,7 @@ export class SyncLeaseKeeper {
 
   private lose(reason: string): void {
     if (!this.term) return;
+    this.telemetry?.leadershipLost();
     this.logger.warn(LEADERSHIP_LOST(this.options.name, reason));
     this.end(new SyncError(LEADERSHIP_LOST(this.options.name, reason)));
     this.schedule();
@@ -188,6 +195,7 @@ export class SyncLeaseKeeper {
     const term = this.term;
     if (!term) return;
     this.term = undefined;
+    this.telemetry?.leadershipEnded();
     term.controller.abort(reason);
     this.listener(undefined);
   }

@@ -6,6 +6,7 @@ import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface
 import type { SyncRecordHead, SyncStoreEvent, SyncSubscription } from '../backend/sync-store.interface.js';
 import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
 import { checkRecordHead } from './record.checks.js';
+import { SyncTelemetry } from './telemetry/sync.telemetry.js';
 
 /**
  * Keeps this process's replicas in line with the store. A change event makes
@@ -28,12 +29,14 @@ export class SyncReplicator {
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
     private readonly state: SyncReplicaState,
+    private readonly telemetry: SyncTelemetry = SyncTelemetry.off(options, state),
   ) {}
 
   /** Subscribes, loads what the store holds, and reconciles once per interval. */
   async start(onEvent: (event: SyncStoreEvent) => void): Promise<void> {
     const { store, name } = this.options;
     this.subscription = await store.subscribe(name, (event) => {
+      this.telemetry.eventReceived(event);
       if (event.type === 'change') this.want(event.tag, event.revision);
       onEvent(event);
     });
@@ -120,13 +123,14 @@ export class SyncReplicator {
         const record = await store.read(name, tag);
         if (!record) break;
         checkRecordHead(tag, record);
-        this.state.install(tag, record);
+        if (this.state.install(tag, record)) this.telemetry.installed(tag, record);
         if (this.state.recordSuccess(state) > 0) this.logger.log(READ_RECOVERED(tag));
         if (record.revision < wanted) break; // an older record than announced: the reconcile will retry
       } catch (error) {
         // A payload that fails to decode (or a read that fails) keeps the last good replica, shows in status() and
         // health.
         const failure = error instanceof Error ? error : new SyncError(String(error), { tag });
+        this.telemetry.readFailed(tag);
         if (this.state.recordFailure(state, failure)) this.logger.error(READ_FAILED(tag, failure));
         break;
       }

@@ -1,5 +1,6 @@
 import type { SyncLock } from '../backend/sync-lock.interface.js';
 import type { SyncStore } from '../backend/sync-store.interface.js';
+import type { SyncTelemetryOption } from '../engine/telemetry/telemetry.options.js';
 
 /** Options of `SyncModule.forRoot()` / the factory of `forRootAsync()`. */
 export interface SyncModuleOptions {
@@ -24,6 +25,11 @@ export interface SyncModuleOptions {
    * no limit.
    */
   maxDataBytes?: number;
+  /**
+   * Metrics and traces through `@opentelemetry/api` (global providers by default, or the ones given here);
+   * `false` turns them off. See the README, "Observability".
+   */
+  telemetry?: SyncTelemetryOption;
 }
 
 /** The options after `normalizeSyncOptions()`: every default filled in. */

@@ -39,8 +39,10 @@ export class MemorySyncStore implements SyncStore {
       return { accepted: false, fence: current.fence };
     }
     const revision = ++space.revision;
-    space.records.set(record.tag, { ...record, revision });
-    this.emit(space, { type: 'change', tag: record.tag, version: record.version, revision });
+    const { trace, ...stored } = record;
+    space.records.set(record.tag, { ...stored, revision });
+    const event = { type: 'change', tag: record.tag, version: record.version, revision } as const;
+    this.emit(space, trace ? { ...event, trace } : event);
     return { accepted: true, revision };
   }
 

@@ -120,6 +120,7 @@ export class PostgresSyncStore implements SyncStore {
       ...times,
       record.fence,
       channel,
+      record.trace ?? null,
     ];
     const [row] = (
       await this.run<{ revision: string | null; fence: string | null }>('write a snapshot', this.queries.write, values)

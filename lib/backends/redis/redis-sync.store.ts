@@ -130,7 +130,7 @@ export class RedisSyncStore implements SyncStore {
       throw new SyncError(REDIS_ENCODE_FAILED(OWNER, tag, data), { tag });
     }
     // The script appends the revision it assigns, so the event is built here with exact JSON numbers.
-    const event = JSON.stringify({ type: 'change', tag, version: record.version });
+    const event = JSON.stringify({ type: 'change', tag, version: record.version, trace: record.trace });
     const eventWithoutRevision = `${event.slice(0, -1)},"revision":`;
     const [accepted, value] = (await this.connection.call('write script', (client) =>
       WRITE_SCRIPT.run(
