@@ -1,4 +1,5 @@
 import type { SyncVersion } from './sync-version.js';
+import type { SyncHeartbeat } from './sync-heartbeat.interface.js';
 
 /** What the leader writes for a task: one atomic snapshot. Times are epoch ms. */
 export interface SyncRecord<T = unknown> {
@@ -97,6 +98,16 @@ export interface SyncStore {
   subscribe(namespace: string, listener: (event: SyncStoreEvent) => void): Promise<SyncSubscription>;
   /** Releases what the store opened; called by the module at shutdown. */
   close(): Promise<void>;
+  /**
+   * Optional (the fleet view): stores this process's heartbeat under `beat.instance`, replacing its previous one,
+   * kept for `ttlMs` unless renewed; one small write. A store without it still works: `fleet()` then lists only
+   * the calling process.
+   */
+  heartbeat?(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void>;
+  /** Optional, with `heartbeat`: every heartbeat of the namespace that has not expired, in one round trip. */
+  instances?(namespace: string): Promise<SyncHeartbeat[]>;
+  /** Optional, with `heartbeat`: removes one (a clean shutdown), so the process leaves the fleet at once. */
+  leave?(namespace: string, instance: string): Promise<void>;
 }
 
 /** Method names every store must have; checked when the options are normalised. */

@@ -10,6 +10,8 @@ import type {
   SyncWriteResult,
 } from '../../backend/sync-store.interface.js';
 import type { SyncVersion } from '../../backend/sync-version.js';
+import type { SyncHeartbeat } from '../../backend/sync-heartbeat.interface.js';
+import { MemoryHeartbeats } from './memory-heartbeat.js';
 
 interface Namespace {
   revision: number;
@@ -84,6 +86,20 @@ export class MemorySyncStore implements SyncStore {
 
   /** Nothing to release: the records may still be read by other apps sharing this store. */
   async close(): Promise<void> {}
+
+  private readonly heartbeats = new MemoryHeartbeats();
+
+  async heartbeat(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void> {
+    this.heartbeats.beat(namespace, beat, ttlMs);
+  }
+
+  async instances(namespace: string): Promise<SyncHeartbeat[]> {
+    return this.heartbeats.instances(namespace);
+  }
+
+  async leave(namespace: string, instance: string): Promise<void> {
+    this.heartbeats.leave(namespace, instance);
+  }
 
   private space(namespace: string): Namespace {
     let space = this.namespaces.get(namespace);

@@ -21,6 +21,8 @@ import type {
   SyncWriteResult,
 } from '../../backend/sync-store.interface.js';
 import type { SyncVersion } from '../../backend/sync-version.js';
+import type { SyncHeartbeat } from '../../backend/sync-heartbeat.interface.js';
+import { PostgresHeartbeats } from './postgres-heartbeat.js';
 
 const OWNER = 'PostgresSyncStore';
 
@@ -35,6 +37,8 @@ export interface PostgresSyncStoreOptions extends PostgresConnectionOptions {
    * order is not kept); a custom serializer stores the bytes it makes in a `bytea` column.
    */
   serializer?: SyncSerializer;
+  /** Table of the heartbeats of the fleet view, one row per live process (default `sync_instances`). */
+  instanceTable?: string;
 }
 
 /** Table names from options, checked. */
@@ -65,6 +69,7 @@ export class PostgresSyncStore implements SyncStore {
   private readonly schemaGuard: PostgresSchemaGuard;
   private readonly serializer?: SyncSerializer;
   private listener?: PostgresListener;
+  private readonly heartbeats: PostgresHeartbeats;
 
   /** The DDL this store runs (when `autoCreate` is on), to run by hand or show in a migration. */
   static schemaSql(options: Pick<PostgresSyncStoreOptions, 'schema' | 'table' | 'revisionTable'> = {}): string {
@@ -84,6 +89,7 @@ export class PostgresSyncStore implements SyncStore {
     }
     if (serializer !== undefined && serializer !== jsonSerializer) this.serializer = serializer;
     this.queries = postgresStoreQueries(this.tables);
+    this.heartbeats = new PostgresHeartbeats(this.connection, OWNER, options.instanceTable);
     const { table, revisionTable } = this.tables;
     this.schemaGuard = new PostgresSchemaGuard(
       this.connection,
@@ -182,6 +188,19 @@ export class PostgresSyncStore implements SyncStore {
   async close(): Promise<void> {
     await this.listener?.close();
     await this.connection.close();
+  }
+
+  /** The fleet view: see `PostgresHeartbeats` (one row per live process, in table `instanceTable`). */
+  heartbeat(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void> {
+    return this.heartbeats.beat(namespace, beat, ttlMs);
+  }
+
+  instances(namespace: string): Promise<SyncHeartbeat[]> {
+    return this.heartbeats.instances(namespace);
+  }
+
+  leave(namespace: string, instance: string): Promise<void> {
+    return this.heartbeats.leave(namespace, instance);
   }
 
   private channel(namespace: string): string {

@@ -4,6 +4,8 @@ import { RedisKeys, validateKeyPrefix } from './redis-keys.js';
 import { REDIS_DECODE_FAILED, REDIS_ENCODE_FAILED, INVALID_REDIS_OPTION } from './redis.messages.js';
 import { HEAD_FIELDS, HEADS_SCRIPT, TOUCH_SCRIPT, WRITE_SCRIPT } from './redis.scripts.js';
 import { RedisSubscriber } from './redis-subscriber.js';
+import { RedisHeartbeats } from './redis-heartbeat.js';
+import type { SyncHeartbeat } from '../../backend/sync-heartbeat.interface.js';
 import { InvalidSyncOptionsError, SyncError } from '../../backend/index.js';
 import type { SyncVersion } from '../../backend/sync-version.js';
 import { jsonSerializer, type SyncSerializer } from '../../backend/sync-serializer.interface.js';
@@ -201,6 +203,25 @@ export class RedisSyncStore implements SyncStore {
     await this.subscriber.close();
     await this.connection.close();
   }
+
+  /** The fleet view: see `RedisHeartbeats` (a hash and an expiry sorted set per namespace). */
+  heartbeat(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void> {
+    return this.heartbeats.beat(this.keys.of(namespace).base, beat, ttlMs);
+  }
+
+  instances(namespace: string): Promise<SyncHeartbeat[]> {
+    return this.heartbeats.instances(this.keys.of(namespace).base);
+  }
+
+  leave(namespace: string, instance: string): Promise<void> {
+    return this.heartbeats.leave(this.keys.of(namespace).base, instance);
+  }
+
+  private get heartbeats(): RedisHeartbeats {
+    return (this.heartbeatsOnce ??= new RedisHeartbeats(this.connection));
+  }
+
+  private heartbeatsOnce: RedisHeartbeats | undefined;
 
   private clientKeyPrefix(): string {
     const { client } = this.connection;
