@@ -35,3 +35,5 @@ export {
 } from './sync.errors.js';
 export type { SyncErrorOptions } from './sync.errors.js';
 export { MemorySyncLock, MemorySyncStore } from './backends/memory/index.js';
+export type { SyncFleetInstance, SyncFleetTask } from './engine/fleet/fleet.types.js';
+export type { SyncTelemetryOptions } from './engine/telemetry/telemetry.options.js';

@@ -16,6 +16,8 @@ import { SyncTaskRunner } from './engine/task.runner.js';
 import { SyncService } from './sync.service.js';
 import { SyncReplicaState } from './engine/replica.state.js';
 import { SyncTelemetry } from './engine/telemetry/sync.telemetry.js';
+import { SyncFleetPublisher } from './engine/fleet/fleet.publisher.js';
+import { SyncFleetReader } from './engine/fleet/fleet.reader.js';
 
 /**
  * Keeps `@SyncTask` data fresh in every process: `SyncModule.forRoot({ interval })`
@@ -39,6 +41,8 @@ import { SyncTelemetry } from './engine/telemetry/sync.telemetry.js';
     SyncTaskRunner,
     SyncRefreshChannel,
     SyncEngine,
+    SyncFleetPublisher,
+    SyncFleetReader,
     SyncService,
     SyncHealthIndicator,
   ],

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { SYNC_OPTIONS } from '../sync.constants.js';
 import { SyncError } from '../sync.errors.js';
@@ -7,6 +7,7 @@ import type { SyncRecordHead } from '../backend/sync-store.interface.js';
 import { SyncLeaseKeeper } from '../engine/lease.keeper.js';
 import { SyncReplicaState } from '../engine/replica.state.js';
 import { withTimeout } from '../backend/with-timeout.util.js';
+import { SyncFleetReader } from '../engine/fleet/fleet.reader.js';
 
 /** Options of `SyncHealthIndicator.isHealthy()`. */
 export interface SyncHealthOptions {
@@ -14,6 +15,8 @@ export interface SyncHealthOptions {
   tags?: readonly string[];
   /** ms a task's last successful check may be old; default 3 × its interval. */
   maxStaleness?: number;
+  /** ms an instance may serve an older version of a task than another instance does; default: not checked. */
+  maxLag?: number;
 }
 
 /** ms the indicator waits for the lock or the store before calling the check down. */
@@ -32,6 +35,7 @@ export class SyncHealthIndicator {
     private readonly state: SyncReplicaState,
     private readonly keeper: SyncLeaseKeeper,
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
+    @Optional() private readonly fleet?: SyncFleetReader,
   ) {}
 
   async isHealthy(key = 'sync', options: SyncHealthOptions = {}): Promise<HealthIndicatorResult> {
@@ -68,9 +72,24 @@ export class SyncHealthIndicator {
       }
       const reason = holder ? undefined : 'no process holds the lease';
       const details: Record<string, unknown> = { leader: holder?.holder ?? null, isLeader: leader, reason, tasks };
+      if (options.maxLag !== undefined && this.fleet) {
+        const lagging = await this.lagging(options.maxLag, deadline);
+        healthy &&= lagging.length === 0;
+        details.lagging = lagging;
+      }
       return healthy ? indicator.up(details) : indicator.down(details);
     } catch (error) {
       return indicator.down({ reason: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  /** Instances serving an older revision of a task than another instance, for longer than `maxLag` ms. */
+  private async lagging(maxLag: number, deadline: () => SyncError): Promise<object[]> {
+    const fleet = await withTimeout(this.fleet!.fleet(), BACKEND_DEADLINE, deadline);
+    return fleet.flatMap((instance) =>
+      instance.tasks
+        .filter((task) => task.lagMs !== undefined && task.lagMs > maxLag)
+        .map((task) => ({ instance: instance.instance, tag: task.tag, version: task.version, lagMs: task.lagMs })),
+    );
   }
 }
