@@ -1,0 +1,116 @@
+/**
+ * Check-path cost of the instrumentation (standalone: `node build/test/bench/observe-overhead.bench.js [--quick]`).
+ *
+ * One child process per run, with 1,000 tasks whose VERSION never changes (the common check:
+ * VERSION, then a touch of the store), three variants interleaved:
+ *   off     telemetry: false — the build without instrumentation (the hooks call an empty probe)
+ *   no-sdk  the default, with @opentelemetry/api installed and no SDK registered (no-op meter and tracer)
+ *   sdk     the SDK's MeterProvider with a reader and a BasicTracerProvider with an in-memory exporter
+ * CPU per check = process CPU time (user + system) over a window / checks in that window.
+ */
+import 'reflect-metadata';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Module } from '@nestjs/common';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SyncAction, SyncModule, SyncService, SyncTask } from '../../lib/index.js';
+
+type Variant = 'off' | 'no-sdk' | 'sdk';
+const TASKS = 1_000;
+const INTERVAL = 100;
+
+class PullReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+async function child(variant: Variant, windowMs: number): Promise<void> {
+  let calls = 0;
+  const tasks: Type[] = [];
+  for (let i = 0; i < TASKS; i++) {
+    @Injectable()
+    class Task {
+      @SyncTask(`t${i}`)
+      fetch(action: SyncAction) {
+        calls++;
+        return action === SyncAction.VERSION ? 1 : { i };
+      }
+    }
+    tasks.push(Task);
+  }
+  const exporter = new InMemorySpanExporter();
+  const telemetry =
+    variant === 'off'
+      ? false
+      : variant === 'sdk'
+        ? {
+            meterProvider: new MeterProvider({ readers: [new PullReader()] }),
+            tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+          }
+        : undefined;
+  @Module({ imports: [SyncModule.forRoot({ interval: INTERVAL, telemetry })], providers: tasks })
+  class BenchModule {}
+  const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
+  await app.init();
+  await app.get(SyncService).whenReady();
+  await sleep(1_000); // warm-up: JIT, first writes
+  exporter.reset();
+  const startCalls = calls;
+  const cpu = process.cpuUsage();
+  await sleep(windowMs);
+  const used = process.cpuUsage(cpu);
+  const checks = calls - startCalls;
+  exporter.reset();
+  await app.close();
+  process.send?.({ checks, cpuMicros: used.user + used.system });
+}
+
+function run(variant: Variant, windowMs: number): Promise<{ checks: number; cpuMicros: number }> {
+  return new Promise((resolve, reject) => {
+    const proc = fork(fileURLToPath(import.meta.url), ['--child', variant, String(windowMs)], { stdio: 'inherit' });
+    proc.once('message', (m) => resolve(m as { checks: number; cpuMicros: number }));
+    proc.once('exit', (code) => code && reject(new Error(`${variant} exited with ${code}`)));
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const trials = quick ? 1 : 5;
+  const windowMs = quick ? 1_500 : 4_000;
+  const variants: Variant[] = ['off', 'no-sdk', 'sdk'];
+  const perCheck: Record<Variant, number[]> = { off: [], 'no-sdk': [], sdk: [] };
+  const rates: Record<Variant, number[]> = { off: [], 'no-sdk': [], sdk: [] };
+  for (let trial = 0; trial < trials; trial++) {
+    for (const variant of variants) {
+      const { checks, cpuMicros } = await run(variant, windowMs);
+      perCheck[variant].push(cpuMicros / checks);
+      rates[variant].push((checks / windowMs) * 1000);
+      process.stderr.write(
+        `trial ${trial + 1} ${variant}: ${checks} checks, ${(cpuMicros / checks).toFixed(2)} µs CPU/check\n`,
+      );
+    }
+  }
+  const base = median(perCheck.off);
+  console.log(
+    `\n### Check-path CPU per check, ${TASKS} tasks, interval ${INTERVAL} ms, unchanged versions, memory store`,
+  );
+  console.log(`(${trials} trial(s) of ${windowMs} ms per variant, interleaved; median [min–max])\n`);
+  console.log('| variant | checks/s | CPU µs per check | vs off |');
+  console.log('| --- | --- | --- | --- |');
+  for (const variant of variants) {
+    const values = perCheck[variant];
+    const m = median(values);
+    const range = `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+    const ratio = variant === 'off' ? '—' : `${(((m - base) / base) * 100).toFixed(1)} %`;
+    console.log(`| ${variant} | ${median(rates[variant]).toFixed(0)} | ${m.toFixed(2)} [${range}] | ${ratio} |`);
+  }
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3] as Variant, Number(process.argv[4]));
+else await main();
