@@ -7,6 +7,7 @@ import { MemorySyncLock, MemorySyncStore, SyncAction, SyncService, SyncTask } fr
 import type { SyncLease } from '../../lib/backend/index.js';
 import { SyncLeaseKeeper } from '../../lib/engine/lease.keeper.js';
 import { SYNC_METRICS, SYNC_SPANS } from '../../lib/engine/telemetry/telemetry.names.js';
+import { SyncTelemetry } from '../../lib/engine/telemetry/sync.telemetry.js';
 import { createSyncApp } from '../support/sync-app.js';
 import { waitFor } from '../support/wait-for.js';
 import { TestOtel } from './otel.support.js';
@@ -146,5 +147,14 @@ describe('OpenTelemetry metrics and spans (2 changes, 1 failure, 1 takeover)', (
     assert.ok(v2, `an install span linked to the leader (installs: ${installs.length})`);
     assert.equal(v2.links[0].context.spanId, changed[1].spanContext().spanId);
     assert.equal(v2.links[0].context.traceId, changed[1].spanContext().traceId);
+  });
+
+  it('stays off with the API but no SDK registered, and with telemetry: false', async () => {
+    for (const telemetry of [undefined, false as const]) {
+      const { app } = await createSyncApp({ interval: 1_000, name: `off-${randomUUID()}`, telemetry }, [FlagsTask]);
+      apps.push(app);
+      assert.equal(app.get(SyncTelemetry).enabled, false, String(telemetry));
+    }
+    assert.equal(apps[0].get(SyncTelemetry).enabled, true, 'on with the providers given');
   });
 });

@@ -30,8 +30,8 @@ export function backendName(store: object): string {
  * The module's one instrumentation point: the engine calls these methods at the moments that
  * matter (a check, a leadership change, an install) and this class turns them into metrics
  * and spans through `@opentelemetry/api` only. The API is an optional peer, loaded at module
- * init: without it, or with `telemetry: false`, every method returns at once. With it but no
- * SDK, the API's no-op meter and tracer make each call a few empty function calls.
+ * init: without it, with `telemetry: false`, or with no SDK registered by then (the API's no-op
+ * meter and tracer), every method returns at once and a check runs with an empty probe.
  */
 @Injectable()
 export class SyncTelemetry implements OnModuleInit, OnApplicationShutdown {
@@ -76,14 +76,24 @@ export class SyncTelemetry implements OnModuleInit, OnApplicationShutdown {
     const provider = option?.meterProvider ?? api?.metrics.getMeterProvider();
     if (!provider) return;
     const meter = provider.getMeter(SYNC_SCOPE) as Meter;
+    const tracerProvider = option?.tracerProvider ?? api?.trace.getTracerProvider();
+    // No SDK registered (the API's no-op meter, a tracer proxy without delegate): stay off, so an app
+    // that only has the API pays nothing per check. The SDK must therefore be started before the app.
+    const noMeter = api !== undefined && meter === api.createNoopMeter();
+    const noTracer =
+      tracerProvider === undefined ||
+      (api !== undefined &&
+        tracerProvider instanceof api.ProxyTracerProvider &&
+        tracerProvider.getDelegateTracer(SYNC_SCOPE) === undefined);
+    if (noMeter && noTracer) return;
     this.instruments = new SyncInstruments(
       meter,
       new SyncAttributeCache(this.options.name, backendName(this.options.store)),
     );
     this.instruments.leader.addCallback(this.observeLeader);
     this.instruments.replicaAge.addCallback(this.observeAge);
-    if (!api) return;
-    const tracer = (option?.tracerProvider ?? api.trace.getTracerProvider()).getTracer(SYNC_SCOPE) as Tracer;
+    if (!api || noTracer) return;
+    const tracer = tracerProvider!.getTracer(SYNC_SCOPE) as Tracer;
     const { context, trace } = api;
     this.trace = {
       tracer,
@@ -91,7 +101,6 @@ export class SyncTelemetry implements OnModuleInit, OnApplicationShutdown {
       active: () => context.active(),
       withContext: (ctx, run) => context.with(ctx, run),
     };
-    this.logger.debug?.('OpenTelemetry instrumentation on');
   }
 
   /** Stops observing, so a closed app (hot reload, tests) leaves no callback on a shared meter. */
