@@ -17,7 +17,7 @@ import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
 import { isSyncVersion } from './record.checks.js';
 import type { SyncTerm } from './lease.keeper.js';
 import { SyncTelemetry } from './telemetry/sync.telemetry.js';
-import type { SyncCheckProbe } from './telemetry/check.probe.js';
+import type { SyncCheckProbe } from './telemetry/check-probe.interface.js';
 
 /** How a check ended. */
 export type SyncCheckOutcome = 'changed' | 'unchanged' | 'failed' | 'aborted' | 'fenced';

@@ -10,6 +10,8 @@
  *   sdk-metrics  the SDK's MeterProvider with a pull reader, no tracer
  *   sdk     the SDK's MeterProvider with a reader and a BasicTracerProvider with an in-memory exporter
  *           (every check sampled: 3 spans per check)
+ *   base    (with `--base <observe-overhead.bench.js compiled in a checkout without instrumentation>`)
+ *           the same bench in the tree before this feature, for the cost of the hooks themselves
  * CPU per check = process CPU time (user + system) over the loop / checks in the loop.
  */
 import 'reflect-metadata';
@@ -25,7 +27,7 @@ import { SyncLeaseKeeper } from '../../lib/engine/lease.keeper.js';
 import { SyncReplicaState } from '../../lib/engine/replica.state.js';
 import { SyncTaskChecker } from '../../lib/engine/task.checker.js';
 
-type Variant = 'off' | 'no-sdk' | 'sdk-metrics' | 'sdk';
+type Variant = 'base' | 'off' | 'no-sdk' | 'sdk-metrics' | 'sdk';
 const TASKS = 1_000;
 const INTERVAL = 3_600_000;
 
@@ -52,12 +54,15 @@ async function child(variant: Variant, rounds: number): Promise<void> {
   const meterProvider = new MeterProvider({ readers: [new PullReader()] });
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const telemetry = {
+    base: undefined,
     off: false as const,
     'no-sdk': undefined,
     'sdk-metrics': { meterProvider },
     sdk: { meterProvider, tracerProvider },
   }[variant];
-  @Module({ imports: [SyncModule.forRoot({ interval: INTERVAL, telemetry })], providers: tasks })
+  // The tree without instrumentation refuses an unknown option: give it none.
+  const options = variant === 'base' ? { interval: INTERVAL } : { interval: INTERVAL, telemetry };
+  @Module({ imports: [SyncModule.forRoot(options)], providers: tasks })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   await app.init();
@@ -82,11 +87,15 @@ async function child(variant: Variant, rounds: number): Promise<void> {
 
 function run(variant: Variant, rounds: number): Promise<{ checks: number; cpuMicros: number }> {
   return new Promise((resolve, reject) => {
-    const proc = fork(fileURLToPath(import.meta.url), ['--child', variant, String(rounds)], { stdio: 'inherit' });
+    const file = variant === 'base' ? baseBench! : fileURLToPath(import.meta.url);
+    const proc = fork(file, ['--child', variant, String(rounds)], { stdio: 'inherit' });
     proc.once('message', (m) => resolve(m as { checks: number; cpuMicros: number }));
     proc.once('exit', (code) => code && reject(new Error(`${variant} exited with ${code}`)));
   });
 }
+
+const baseAt = process.argv.indexOf('--base');
+const baseBench = baseAt > 0 ? process.argv[baseAt + 1] : undefined;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -94,9 +103,9 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const trials = quick ? 1 : 7;
   const rounds = quick ? 5 : 30;
-  const variants: Variant[] = ['off', 'no-sdk', 'sdk-metrics', 'sdk'];
-  const perCheck: Record<Variant, number[]> = { off: [], 'no-sdk': [], 'sdk-metrics': [], sdk: [] };
-  const rates: Record<Variant, number[]> = { off: [], 'no-sdk': [], 'sdk-metrics': [], sdk: [] };
+  const variants: Variant[] = [...(baseBench ? (['base'] as const) : []), 'off', 'no-sdk', 'sdk-metrics', 'sdk'];
+  const perCheck: Record<Variant, number[]> = { base: [], off: [], 'no-sdk': [], 'sdk-metrics': [], sdk: [] };
+  const rates: Record<Variant, number[]> = { base: [], off: [], 'no-sdk': [], 'sdk-metrics': [], sdk: [] };
   for (let trial = 0; trial < trials; trial++) {
     for (const variant of variants) {
       const { checks, cpuMicros } = await run(variant, rounds);
@@ -107,18 +116,19 @@ async function main(): Promise<void> {
       );
     }
   }
-  const base = median(perCheck.off);
+  const reference: Variant = baseBench ? 'base' : 'off';
+  const base = median(perCheck[reference]);
   console.log(`\n### Check-path CPU per check, ${TASKS} tasks, unchanged versions, memory store`);
   console.log(
     `(${trials} trial(s) of ${rounds} rounds × ${TASKS} checks per variant, interleaved; median [min–max])\n`,
   );
-  console.log('| variant | checks per CPU second | CPU µs per check | vs off |');
+  console.log(`| variant | checks per CPU second | CPU µs per check | vs ${reference} |`);
   console.log('| --- | --- | --- | --- |');
   for (const variant of variants) {
     const values = perCheck[variant];
     const m = median(values);
     const range = `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
-    const ratio = variant === 'off' ? '—' : `${(((m - base) / base) * 100).toFixed(1)} %`;
+    const ratio = variant === reference ? '—' : `${(((m - base) / base) * 100).toFixed(1)} %`;
     console.log(`| ${variant} | ${median(rates[variant]).toFixed(0)} | ${m.toFixed(2)} [${range}] | ${ratio} |`);
   }
 }

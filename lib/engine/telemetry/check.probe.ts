@@ -3,26 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { SyncInstruments } from './telemetry.instruments.js';
 import { SYNC_SPANS } from './telemetry.names.js';
 import { formatTraceParent } from './traceparent.js';
-
-/** The steps of a check that get a child span; `version` and `data` are also timed as callbacks. */
-export type SyncCheckStep = 'version' | 'data' | 'write' | 'touch';
-
-/** What the checker sees of the instrumentation of one check. */
-export interface SyncCheckProbe {
-  /** W3C traceparent of the check span when it is sampled; the store carries it in the change event. */
-  readonly traceparent: string | undefined;
-  /** Runs one step (sync or async) inside a child span, timing the callbacks. */
-  step<T>(step: SyncCheckStep, run: () => T): T;
-  /** Bytes of the JSON of a new version. */
-  dataSize(bytes: number): void;
-}
-
-/** The probe of a build without instrumentation (`telemetry: false`): runs the step, nothing else. */
-export const NO_PROBE: SyncCheckProbe = {
-  traceparent: undefined,
-  step: (_step, run) => run(),
-  dataSize: () => undefined,
-};
+import type { SyncCheckProbe, SyncCheckStep } from './check-probe.interface.js';
 
 /** The parts of `@opentelemetry/api` a probe uses, loaded once by the facade. */
 export interface SyncTraceApi {

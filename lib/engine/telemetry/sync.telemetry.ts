@@ -6,7 +6,8 @@ import type { NormalizedSyncOptions } from '../../interfaces/sync-options.interf
 import type { SyncStoreEvent } from '../../backend/sync-store.interface.js';
 import type { SyncCheckOutcome } from '../task.checker.js';
 import { SyncReplicaState, type SyncTaskState } from '../replica.state.js';
-import { CheckProbe, NO_PROBE, type SyncCheckProbe, type SyncTraceApi } from './check.probe.js';
+import { CheckProbe, type SyncTraceApi } from './check.probe.js';
+import { NO_PROBE, type SyncCheckProbe } from './check-probe.interface.js';
 import { SyncAttributeCache, SyncInstruments, failureKind } from './telemetry.instruments.js';
 import { SYNC_SCOPE, SYNC_SPANS } from './telemetry.names.js';
 import { checkTelemetryOption } from './telemetry.options.js';
