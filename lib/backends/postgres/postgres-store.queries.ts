@@ -60,8 +60,8 @@ export function postgresStoreQueries({ schema, table, revisionTable }: PostgresS
   RETURNING revision
 )
 SELECT w.revision, (SELECT fence FROM locked) AS fence,
-  CASE WHEN w.revision IS NOT NULL THEN pg_notify($9::text, json_build_object(
-    'type', 'change', 'tag', $2::text, 'version', $3::jsonb, 'revision', w.revision, 'trace', $10::text)::text)
+  CASE WHEN w.revision IS NOT NULL THEN pg_notify($9::text, json_strip_nulls(json_build_object(
+    'type', 'change', 'tag', $2::text, 'version', $3::jsonb, 'revision', w.revision, 'trace', $10::text))::text)
   END AS notified
 FROM (SELECT 1) AS one LEFT JOIN written AS w ON true`,
     touch: `WITH touched AS (
