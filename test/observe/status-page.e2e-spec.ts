@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,7 +10,16 @@ import { ObserveCluster } from './observe.cluster.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const prefix = testPrefix();
-const skip = await redisSkip();
+/** Like the server probes: a laptop without Chromium skips loudly; CI (CI=true) fails. */
+function chromiumSkip(): string | false {
+  if (existsSync(CHROMIUM)) return false;
+  const message = `no browser at ${CHROMIUM}: apt-get update && apt-get install -y chromium`;
+  if (process.env.CI === 'true') throw new Error(message);
+  process.stderr.write(`\n!!! SKIPPING THE STATUS PAGE BROWSER TEST: ${message}\n\n`);
+  return message;
+}
+
+const skip = (await redisSkip()) || chromiumSkip();
 
 describe('status page in headless Chromium (three instances on Redis)', { skip }, () => {
   const cluster = new ObserveCluster(
