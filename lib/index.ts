@@ -42,3 +42,5 @@ export {
 } from './sync.errors.js';
 export type { InvalidSyncResultErrorOptions, SyncErrorOptions, SyncSchemaIssue } from './sync.errors.js';
 export { MemorySyncLock, MemorySyncStore } from './backends/memory/index.js';
+export type { SyncFleetInstance, SyncFleetTask } from './engine/fleet/fleet.types.js';
+export type { SyncTelemetryOptions } from './engine/telemetry/telemetry.options.js';

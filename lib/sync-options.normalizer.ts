@@ -22,6 +22,7 @@ const KNOWN = new Set([
   'maxDataBytes',
   'ready',
   'backup',
+  'telemetry',
 ]);
 
 /**

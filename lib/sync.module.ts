@@ -19,6 +19,9 @@ import { SyncBackup } from './engine/backup/backup.service.js';
 import { SyncBackupLoader } from './engine/backup/backup.loader.js';
 import { SyncBackupWriter } from './engine/backup/backup.writer.js';
 import { SyncStoreRejoin } from './engine/backup/backup.rejoin.js';
+import { SyncTelemetry } from './engine/telemetry/sync.telemetry.js';
+import { SyncFleetPublisher } from './engine/fleet/fleet.publisher.js';
+import { SyncFleetReader } from './engine/fleet/fleet.reader.js';
 
 /**
  * Keeps `@SyncTask` data fresh in every process: `SyncModule.forRoot({ interval })`
@@ -34,6 +37,7 @@ import { SyncStoreRejoin } from './engine/backup/backup.rejoin.js';
     HealthIndicatorService,
     SyncRegistry,
     SyncReplicaState,
+    SyncTelemetry,
     SyncExplorer,
     SyncLeaseKeeper,
     SyncReplicator,
@@ -41,6 +45,8 @@ import { SyncStoreRejoin } from './engine/backup/backup.rejoin.js';
     SyncTaskRunner,
     SyncRefreshChannel,
     SyncEngine,
+    SyncFleetPublisher,
+    SyncFleetReader,
     SyncService,
     SyncHealthIndicator,
     // backup: last-known-good snapshots on local disk, and starting on them during a store outage

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { filter, type Observable } from 'rxjs';
 import { SyncTasksNotRegisteredError } from './sync.errors.js';
 import { NOT_READY, NOT_REGISTERED_YET } from './sync.messages.js';
@@ -10,6 +10,8 @@ import { SyncLeaseKeeper } from './engine/lease.keeper.js';
 import { SyncRefreshChannel } from './engine/refresh.channel.js';
 import { SyncReplicaState } from './engine/replica.state.js';
 import { whenReady } from './engine/ready.waiter.js';
+import { SyncFleetReader } from './engine/fleet/fleet.reader.js';
+import type { SyncFleetInstance } from './engine/fleet/fleet.types.js';
 
 /** Options of `SyncService.whenReady()`. */
 export interface SyncWhenReadyOptions {
@@ -34,6 +36,7 @@ export class SyncService {
     private readonly registry: SyncRegistry,
     private readonly keeper: SyncLeaseKeeper,
     private readonly channel: SyncRefreshChannel,
+    @Optional() private readonly fleetReader?: SyncFleetReader,
   ) {}
 
   /** The current data of `tag`, or `undefined` before the first successful check. */
@@ -98,5 +101,14 @@ export class SyncService {
   /** Whether this process holds the lease and runs the callbacks. */
   isLeader(): boolean {
     return this.keeper.isLeader();
+  }
+
+  /**
+   * Every live instance of the namespace, from any instance: whether it leads and, per task, the version it
+   * serves, its origin, when it installed it, and whether it lags. From the heartbeats in the store (one round
+   * trip); with a store that has no heartbeat methods, only this process.
+   */
+  async fleet(): Promise<SyncFleetInstance[]> {
+    return this.fleetReader ? this.fleetReader.fleet() : [];
   }
 }

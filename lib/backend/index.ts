@@ -17,6 +17,7 @@ export type {
   SyncWriteResult,
 } from './sync-store.interface.js';
 export { SYNC_STORE_METHODS } from './sync-store.interface.js';
+export type { SyncHeartbeat, SyncHeartbeatTask } from './sync-heartbeat.interface.js';
 export type { SyncLease, SyncLeaseInfo, SyncLock } from './sync-lock.interface.js';
 export { SYNC_LOCK_METHODS } from './sync-lock.interface.js';
 export { jsonSerializer } from './sync-serializer.interface.js';

@@ -1,4 +1,5 @@
 import type { SyncVersion } from './sync-version.js';
+import type { SyncHeartbeat } from './sync-heartbeat.interface.js';
 
 /** What the leader writes for a task: one atomic snapshot. Times are epoch ms. */
 export interface SyncRecord<T = unknown> {
@@ -9,6 +10,8 @@ export interface SyncRecord<T = unknown> {
   checkedAt: number;
   /** Fencing token of the lease under which the record was written. */
   fence: number;
+  /** W3C traceparent of the leader's check, when traced: the store puts it in the change event (not stored). */
+  trace?: string;
 }
 
 /** A record as the store holds it, with the revision the store gave it. */
@@ -34,7 +37,14 @@ export type SyncTouchResult = 'touched' | 'fenced' | 'absent';
 /** Messages carried on a namespace's channel. */
 export type SyncStoreEvent =
   /** A snapshot was written (published by the store itself, in the same step as the write). */
-  | { readonly type: 'change'; readonly tag: string; readonly version: SyncVersion; readonly revision: number }
+  | {
+      readonly type: 'change';
+      readonly tag: string;
+      readonly version: SyncVersion;
+      readonly revision: number;
+      /** The writer's `record.trace`, if any: links a follower's install span to the leader's check. */
+      readonly trace?: string;
+    }
   /** A follower asks the leader to check `tag` now. */
   | { readonly type: 'refresh'; readonly tag: string; readonly id: string }
   /** The leader answers a `refresh`; `revision` is the record's after the check. */
@@ -88,6 +98,16 @@ export interface SyncStore {
   subscribe(namespace: string, listener: (event: SyncStoreEvent) => void): Promise<SyncSubscription>;
   /** Releases what the store opened; called by the module at shutdown. */
   close(): Promise<void>;
+  /**
+   * Optional (the fleet view): stores this process's heartbeat under `beat.instance`, replacing its previous one,
+   * kept for `ttlMs` unless renewed; one small write. A store without it still works: `fleet()` then lists only
+   * the calling process.
+   */
+  heartbeat?(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void>;
+  /** Optional, with `heartbeat`: every heartbeat of the namespace that has not expired, in one round trip. */
+  instances?(namespace: string): Promise<SyncHeartbeat[]>;
+  /** Optional, with `heartbeat`: removes one (a clean shutdown), so the process leaves the fleet at once. */
+  leave?(namespace: string, instance: string): Promise<void>;
 }
 
 /** Method names every store must have; checked when the options are normalised. */

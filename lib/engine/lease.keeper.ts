@@ -9,6 +9,7 @@ import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface
 import type { SyncLease } from '../backend/sync-lock.interface.js';
 import { backoffDelay } from '../backend/backoff.util.js';
 import { withTimeout } from '../backend/with-timeout.util.js';
+import { SyncTelemetry } from './telemetry/sync.telemetry.js';
 
 /** One period of leadership: the lease and a signal that aborts when it ends. */
 export interface SyncTerm {
@@ -57,6 +58,7 @@ export class SyncLeaseKeeper {
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
     @Optional() @Inject(LEASE_CLOCK) private readonly clock: MonotonicClock = performance,
+    @Optional() private readonly telemetry?: SyncTelemetry,
   ) {}
 
   /** Whether this process holds the lease now: the one place that knows. */
@@ -139,6 +141,7 @@ export class SyncLeaseKeeper {
       };
       this.term = term;
       this.arm();
+      this.telemetry?.leadershipAcquired();
       this.logger.log(LEADERSHIP_ACQUIRED(name, lease.fence));
       this.listener(this.term);
     } catch (error) {
@@ -157,6 +160,7 @@ export class SyncLeaseKeeper {
       term.validUntil = sentAt + this.options.leaseTtl * 0.9;
       this.arm();
     } catch (error) {
+      this.telemetry?.renewFailed();
       this.failed(error);
     }
   }
@@ -194,6 +198,7 @@ export class SyncLeaseKeeper {
 
   private lose(reason: string): void {
     if (!this.term) return;
+    this.telemetry?.leadershipLost();
     this.logger.warn(LEADERSHIP_LOST(this.options.name, reason));
     this.end(new SyncError(LEADERSHIP_LOST(this.options.name, reason)));
     this.schedule();
@@ -204,6 +209,7 @@ export class SyncLeaseKeeper {
     const term = this.term;
     if (!term) return;
     this.term = undefined;
+    this.telemetry?.leadershipEnded();
     term.controller.abort(reason);
     this.listener(undefined);
   }

@@ -7,6 +7,7 @@ import type { SyncRecordHead, SyncStoreEvent, SyncSubscription } from '../backen
 import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
 import { checkRecordHead } from './record.checks.js';
 import { checkSchema } from './schema.check.js';
+import { SyncTelemetry } from './telemetry/sync.telemetry.js';
 
 /**
  * Keeps this process's replicas in line with the store. A change event makes
@@ -29,12 +30,14 @@ export class SyncReplicator {
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
     private readonly state: SyncReplicaState,
+    private readonly telemetry: SyncTelemetry = SyncTelemetry.off(options, state),
   ) {}
 
   /** Subscribes, loads what the store holds, and reconciles once per interval. */
   async start(onEvent: (event: SyncStoreEvent) => void): Promise<void> {
     const { store, name } = this.options;
     this.subscription = await store.subscribe(name, (event) => {
+      this.telemetry.eventReceived(event);
       if (event.type === 'change') this.want(event.tag, event.revision);
       onEvent(event);
     });
@@ -125,13 +128,15 @@ export class SyncReplicator {
         const data = state.task.schema
           ? await checkSchema(state.task, record.data, (issues) => STORED_SCHEMA_REFUSED(tag, record.version, issues))
           : record.data;
-        this.state.install(tag, data === record.data ? record : { ...record, data, source: record.data });
+        const installable = data === record.data ? record : { ...record, data, source: record.data };
+        if (this.state.install(tag, installable)) this.telemetry.installed(tag, record);
         if (this.state.recordSuccess(state) > 0) this.logger.log(READ_RECOVERED(tag));
         if (record.revision < wanted) break; // an older record than announced: the reconcile will retry
       } catch (error) {
         // A payload that fails to decode (or a read that fails) keeps the last good replica, shows in status() and
         // health.
         const failure = error instanceof Error ? error : new SyncError(String(error), { tag });
+        this.telemetry.readFailed(tag);
         // A schema's refusal already says all of that; other failures get the context.
         const message = failure instanceof InvalidSyncResultError ? failure.message : READ_FAILED(tag, failure);
         if (this.state.recordFailure(state, failure)) this.logger.error(message);

@@ -18,6 +18,8 @@ import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
 import { isSyncVersion } from './record.checks.js';
 import { checkSchema } from './schema.check.js';
 import type { SyncTerm } from './lease.keeper.js';
+import { SyncTelemetry } from './telemetry/sync.telemetry.js';
+import type { SyncCheckProbe } from './telemetry/check-probe.interface.js';
 
 /** How a check ended. */
 export type SyncCheckOutcome = 'changed' | 'unchanged' | 'failed' | 'aborted' | 'fenced';
@@ -35,28 +37,33 @@ export class SyncTaskChecker {
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
     private readonly state: SyncReplicaState,
+    private readonly telemetry: SyncTelemetry = SyncTelemetry.off(options, state),
   ) {}
 
-  async check(state: SyncTaskState, term: SyncTerm): Promise<SyncCheckOutcome> {
+  check(state: SyncTaskState, term: SyncTerm): Promise<SyncCheckOutcome> {
+    return this.telemetry.check(state, (probe) => this.checkOnce(state, term, probe));
+  }
+
+  private async checkOnce(state: SyncTaskState, term: SyncTerm, probe: SyncCheckProbe): Promise<SyncCheckOutcome> {
     const { store, name } = this.options;
     const { tag } = state.task;
     state.running = true;
     try {
       const previousVersion = state.storedVersion;
-      const version = await this.call(state, term, SyncAction.VERSION, previousVersion);
+      const version = await probe.step('version', () => this.call(state, term, SyncAction.VERSION, previousVersion));
       if (!isSyncVersion(version)) throw new InvalidSyncResultError(INVALID_VERSION(tag, version), { tag });
       const checkedAt = Date.now();
       // Unchanged only if the store holds that version *and* this replica does (else a record
       // that was lost, or that no process can decode, would never be rewritten).
       if (version === previousVersion && state.snapshot?.version === version) {
-        const touched = await store.touch(name, tag, version, checkedAt, term.lease.fence);
+        const touched = await probe.step('touch', () => store.touch(name, tag, version, checkedAt, term.lease.fence));
         if (touched === 'fenced') return this.fenced(state, term, undefined);
         if (touched === 'touched') return this.succeeded(state, checkedAt, 'unchanged');
         state.storedVersion = undefined;
       }
-      const data = await this.call(state, term, SyncAction.DATA, previousVersion);
+      const data = await probe.step('data', () => this.call(state, term, SyncAction.DATA, previousVersion));
       if (data === undefined || data === null) throw new InvalidSyncResultError(EMPTY_DATA(tag, data), { tag });
-      this.checkData(tag, data);
+      probe.dataSize(this.checkData(tag, data));
       // The store gets the source's data as it came (every process validates what it reads, and
       // a transform's output need not pass the schema again, nor be JSON); readers get the output.
       const value = state.task.schema
@@ -64,7 +71,8 @@ export class SyncTaskChecker {
         : data;
       term.signal.throwIfAborted();
       const record = { tag, version, data, modifiedAt: Date.now(), checkedAt: Date.now(), fence: term.lease.fence };
-      const result = await store.write(name, record);
+      const trace = probe.traceparent;
+      const result = await probe.step('write', () => store.write(name, trace ? { ...record, trace } : record));
       // Logged even when the term ended meanwhile: a refused late write is what the fence is for.
       if (!result.accepted) return this.fenced(state, term, result.fence);
       state.storedVersion = version;
@@ -146,7 +154,7 @@ export class SyncTaskChecker {
    * and within maxDataBytes. Serialising once per version, on the leader only, is the
    * price of refusing bad data here, with a named error, instead of in a store.
    */
-  private checkData(tag: string, data: unknown): void {
+  private checkData(tag: string, data: unknown): number {
     let json: string | undefined;
     try {
       json = JSON.stringify(data);
@@ -155,9 +163,9 @@ export class SyncTaskChecker {
     }
     if (json === undefined) throw new InvalidSyncResultError(NOT_JSON(tag, data), { tag });
     const { maxDataBytes } = this.options;
-    if (maxDataBytes === Infinity) return;
     const bytes = Buffer.byteLength(json);
     if (bytes > maxDataBytes) throw new InvalidSyncResultError(TOO_LARGE(tag, bytes, maxDataBytes), { tag });
+    return bytes;
   }
 
   private succeeded(state: SyncTaskState, checkedAt: number, outcome: 'changed' | 'unchanged'): SyncCheckOutcome {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { SYNC_OPTIONS } from '../sync.constants.js';
 import { SyncError } from '../sync.errors.js';
@@ -14,6 +14,7 @@ import { SyncReplicaState, type SyncTaskState } from '../engine/replica.state.js
 import { withTimeout } from '../backend/with-timeout.util.js';
 import { SyncBackup } from '../engine/backup/backup.service.js';
 import { STORE_STILL_DOWN } from '../engine/backup/backup.messages.js';
+import { SyncFleetReader } from '../engine/fleet/fleet.reader.js';
 
 /** Options of `SyncHealthIndicator.isHealthy()`. */
 export interface SyncHealthOptions {
@@ -28,6 +29,8 @@ export interface SyncHealthOptions {
    * data during a store outage. Default false: backup data is not healthy, and the store must answer.
    */
   acceptBackup?: boolean;
+  /** ms an instance may serve an older version of a task than another instance does; default: not checked. */
+  maxLag?: number;
 }
 
 /** One task in the indicator's details. */
@@ -54,6 +57,16 @@ export type SyncHealthDetails = {
   /** Why the indicator is down as a whole (no leader, a backend that does not answer, an unknown tag). */
   readonly reason?: string;
   readonly tasks?: Readonly<Record<string, SyncTaskHealth>>;
+  /** With `maxLag`: the instances serving a task's version behind another instance's for longer than that. */
+  readonly lagging?: readonly SyncLaggingTask[];
+};
+
+/** One instance × task that lags, as `isHealthy({ maxLag })` reports it. */
+export type SyncLaggingTask = {
+  readonly instance: string;
+  readonly tag: string;
+  readonly version?: SyncVersion;
+  readonly lagMs?: number;
 };
 
 /** ms the indicator waits for the lock or the store before calling the check down. */
@@ -76,6 +89,7 @@ export class SyncHealthIndicator {
     private readonly keeper: SyncLeaseKeeper,
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
     private readonly backup: SyncBackup,
+    @Optional() private readonly fleet?: SyncFleetReader,
   ) {}
 
   async isHealthy<const Key extends string = 'sync'>(
@@ -116,7 +130,17 @@ export class SyncHealthIndicator {
       tasks[state.task.tag] = task;
     }
     const reason = unreachable ?? (holder ? undefined : 'no process holds the lease');
-    const details: SyncHealthDetails = { leader: holder?.holder ?? null, isLeader: leader, reason, tasks };
+    let details: SyncHealthDetails = { leader: holder?.holder ?? null, isLeader: leader, reason, tasks };
+    if (options.maxLag !== undefined && this.fleet && unreachable === undefined) {
+      try {
+        const lagging = await this.lagging(options.maxLag, deadline);
+        healthy &&= lagging.length === 0;
+        details = { ...details, lagging };
+      } catch (error) {
+        healthy = false;
+        details = { ...details, reason: error instanceof Error ? error.message : String(error) };
+      }
+    }
     return healthy ? indicator.up(details) : indicator.down(details);
   }
 
@@ -150,5 +174,15 @@ export class SyncHealthIndicator {
       consecutiveFailures: state.consecutiveFailures,
       lastError: state.lastError?.message,
     };
+  }
+
+  /** Instances serving an older revision of a task than another instance, for longer than `maxLag` ms. */
+  private async lagging(maxLag: number, deadline: () => SyncError): Promise<SyncLaggingTask[]> {
+    const fleet = await withTimeout(this.fleet!.fleet(), BACKEND_DEADLINE, deadline);
+    return fleet.flatMap((instance) =>
+      instance.tasks
+        .filter((task) => task.lagMs !== undefined && task.lagMs > maxLag)
+        .map((task) => ({ instance: instance.instance, tag: task.tag, version: task.version, lagMs: task.lagMs })),
+    );
   }
 }

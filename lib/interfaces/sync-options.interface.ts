@@ -1,5 +1,6 @@
 import type { SyncLock } from '../backend/sync-lock.interface.js';
 import type { SyncStore } from '../backend/sync-store.interface.js';
+import type { SyncTelemetryOption } from '../engine/telemetry/telemetry.options.js';
 
 /** Module option `ready`: whether bootstrap waits for the first data of every task. */
 export interface SyncReadyOptions {
@@ -39,6 +40,11 @@ export interface SyncModuleOptions {
   ready?: SyncReadyOptions;
   /** Last-known-good snapshots on local disk (off by default): see `SyncBackupOptions`. */
   backup?: SyncBackupOptions;
+  /**
+   * Metrics and traces through `@opentelemetry/api` (global providers by default, or the ones given here);
+   * `false` turns them off. See the README, "Observability".
+   */
+  telemetry?: SyncTelemetryOption;
 }
 
 /**

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { packOnce, repoRoot, run } from './pack.helper.js';
 
 const fixtures = join(repoRoot, 'test/packaging/fixtures');
-const SUBPATHS = ['', '/redis', '/postgres', '/sqlite', '/backend', '/testing'];
+const SUBPATHS = ['', '/redis', '/postgres', '/sqlite', '/backend', '/testing', '/prometheus', '/status'];
 
 /** The published tarball, installed into a fresh Nest 12 app as a user would install it. */
 describe('packaging: npm pack, install into a fresh app, load both builds', { timeout: 400_000 }, () => {

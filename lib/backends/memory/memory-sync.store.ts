@@ -10,6 +10,8 @@ import type {
   SyncWriteResult,
 } from '../../backend/sync-store.interface.js';
 import type { SyncVersion } from '../../backend/sync-version.js';
+import type { SyncHeartbeat } from '../../backend/sync-heartbeat.interface.js';
+import { MemoryHeartbeats } from './memory-heartbeat.js';
 
 interface Namespace {
   revision: number;
@@ -39,8 +41,10 @@ export class MemorySyncStore implements SyncStore {
       return { accepted: false, fence: current.fence };
     }
     const revision = ++space.revision;
-    space.records.set(record.tag, { ...record, revision });
-    this.emit(space, { type: 'change', tag: record.tag, version: record.version, revision });
+    const { trace, ...stored } = record;
+    space.records.set(record.tag, { ...stored, revision });
+    const event = { type: 'change', tag: record.tag, version: record.version, revision } as const;
+    this.emit(space, trace ? { ...event, trace } : event);
     return { accepted: true, revision };
   }
 
@@ -82,6 +86,20 @@ export class MemorySyncStore implements SyncStore {
 
   /** Nothing to release: the records may still be read by other apps sharing this store. */
   async close(): Promise<void> {}
+
+  private readonly heartbeats = new MemoryHeartbeats();
+
+  async heartbeat(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void> {
+    this.heartbeats.beat(namespace, beat, ttlMs);
+  }
+
+  async instances(namespace: string): Promise<SyncHeartbeat[]> {
+    return this.heartbeats.instances(namespace);
+  }
+
+  async leave(namespace: string, instance: string): Promise<void> {
+    this.heartbeats.leave(namespace, instance);
+  }
 
   private space(namespace: string): Namespace {
     let space = this.namespaces.get(namespace);

@@ -7,7 +7,7 @@ export interface PostgresStoreQueries {
   read: string;
   /**
    * $1 namespace, $2 tag, $3 version (JSON), $4 data (JSON) or $5 data (bytes),
-   * $6 modifiedAt, $7 checkedAt, $8 fence, $9 channel.
+   * $6 modifiedAt, $7 checkedAt, $8 fence, $9 channel, $10 trace (a traceparent put in the event, or NULL).
    * Returns one row: `revision` when accepted, else NULL and `fence`, the stored one.
    */
   write: string;
@@ -60,8 +60,9 @@ export function postgresStoreQueries({ schema, table, revisionTable }: PostgresS
   RETURNING revision
 )
 SELECT w.revision, (SELECT fence FROM locked) AS fence,
-  CASE WHEN w.revision IS NOT NULL THEN pg_notify($9::text, json_build_object(
-    'type', 'change', 'tag', $2::text, 'version', $3::jsonb, 'revision', w.revision)::text) END AS notified
+  CASE WHEN w.revision IS NOT NULL THEN pg_notify($9::text, json_strip_nulls(json_build_object(
+    'type', 'change', 'tag', $2::text, 'version', $3::jsonb, 'revision', w.revision, 'trace', $10::text))::text)
+  END AS notified
 FROM (SELECT 1) AS one LEFT JOIN written AS w ON true`,
     touch: `WITH touched AS (
   UPDATE ${snapshots} SET checked_at = $3::bigint, fence = $4::bigint

@@ -22,6 +22,8 @@ import type {
   SyncWriteResult,
 } from '../../backend/index.js';
 import { checkSerializer, decodeEvent } from '../shared/index.js';
+import type { SyncHeartbeat } from '../../backend/sync-heartbeat.interface.js';
+import { PostgresHeartbeats } from './postgres-heartbeat.js';
 
 const OWNER = 'PostgresSyncStore';
 
@@ -36,6 +38,8 @@ export interface PostgresSyncStoreOptions extends PostgresConnectionOptions {
    * order is not kept); a custom serializer stores the bytes it makes in a `bytea` column.
    */
   serializer?: SyncSerializer;
+  /** Table of the heartbeats of the fleet view, one row per live process (default `sync_instances`). */
+  instanceTable?: string;
 }
 
 /** Table names from options, checked. */
@@ -66,6 +70,7 @@ export class PostgresSyncStore implements SyncStore {
   private readonly schemaGuard: PostgresSchemaGuard;
   private readonly serializer?: SyncSerializer;
   private listener?: PostgresListener;
+  private readonly heartbeats: PostgresHeartbeats;
 
   /** The DDL this store runs (when `autoCreate` is on), to run by hand or show in a migration. */
   static schemaSql(options: Pick<PostgresSyncStoreOptions, 'schema' | 'table' | 'revisionTable'> = {}): string {
@@ -79,6 +84,7 @@ export class PostgresSyncStore implements SyncStore {
     // The default JSON goes to a jsonb column (readable in SQL); only a custom serializer's bytes go to bytea.
     if (serializer !== undefined && serializer !== jsonSerializer) this.serializer = serializer;
     this.queries = postgresStoreQueries(this.tables);
+    this.heartbeats = new PostgresHeartbeats(this.connection, OWNER, options.instanceTable);
     const { table, revisionTable } = this.tables;
     this.schemaGuard = new PostgresSchemaGuard(
       this.connection,
@@ -111,6 +117,7 @@ export class PostgresSyncStore implements SyncStore {
       ...times,
       record.fence,
       channel,
+      record.trace ?? null,
     ];
     const [row] = (
       await this.run<{ revision: string | null; fence: string | null }>('write a snapshot', this.queries.write, values)
@@ -172,6 +179,19 @@ export class PostgresSyncStore implements SyncStore {
   async close(): Promise<void> {
     await this.listener?.close();
     await this.connection.close();
+  }
+
+  /** The fleet view: see `PostgresHeartbeats` (one row per live process, in table `instanceTable`). */
+  heartbeat(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void> {
+    return this.heartbeats.beat(namespace, beat, ttlMs);
+  }
+
+  instances(namespace: string): Promise<SyncHeartbeat[]> {
+    return this.heartbeats.instances(namespace);
+  }
+
+  leave(namespace: string, instance: string): Promise<void> {
+    return this.heartbeats.leave(namespace, instance);
   }
 
   private channel(namespace: string): string {

@@ -4,6 +4,8 @@ import { RedisKeys, validateKeyPrefix } from './redis-keys.js';
 import { HEAD_FIELDS, HEADS_SCRIPT, TOUCH_SCRIPT, WRITE_SCRIPT } from './redis.scripts.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { jsonSerializer } from '../../backend/index.js';
+import { RedisHeartbeats } from './redis-heartbeat.js';
+import type { SyncHeartbeat } from '../../backend/sync-heartbeat.interface.js';
 import type {
   SyncSerializer,
   SyncVersion,
@@ -101,7 +103,7 @@ export class RedisSyncStore implements SyncStore {
     const tag = this.keys.tag(record.tag);
     const data = encodeRecordData(OWNER, tag, () => this.serializer.encode(record.data));
     // The script appends the revision it assigns, so the event is built here with exact JSON numbers.
-    const event = JSON.stringify({ type: 'change', tag, version: record.version });
+    const event = JSON.stringify({ type: 'change', tag, version: record.version, trace: record.trace });
     const eventWithoutRevision = `${event.slice(0, -1)},"revision":`;
     const [accepted, value] = (await this.connection.call('write a snapshot', (client) =>
       WRITE_SCRIPT.run(
@@ -172,6 +174,25 @@ export class RedisSyncStore implements SyncStore {
     await this.subscriber.close();
     await this.connection.close();
   }
+
+  /** The fleet view: see `RedisHeartbeats` (a hash and an expiry sorted set per namespace). */
+  heartbeat(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void> {
+    return this.heartbeats.beat(this.keys.of(namespace).base, beat, ttlMs);
+  }
+
+  instances(namespace: string): Promise<SyncHeartbeat[]> {
+    return this.heartbeats.instances(this.keys.of(namespace).base);
+  }
+
+  leave(namespace: string, instance: string): Promise<void> {
+    return this.heartbeats.leave(this.keys.of(namespace).base, instance);
+  }
+
+  private get heartbeats(): RedisHeartbeats {
+    return (this.heartbeatsOnce ??= new RedisHeartbeats(this.connection));
+  }
+
+  private heartbeatsOnce: RedisHeartbeats | undefined;
 
   private clientKeyPrefix(): string {
     const { client } = this.connection;

@@ -41,4 +41,13 @@ describe('decodeEvent', () => {
     const decoded = decodeEvent('{"type":"released","holder":"h","extra":{"big":true}}');
     assert.deepEqual(decoded, { type: 'released', holder: 'h' });
   });
+
+  it("keeps a change's trace context when it is a W3C traceparent, and drops anything else", () => {
+    const trace = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const change = { type: 'change', tag: 't', version: 5, revision: 1 };
+    assert.deepEqual(decodeEvent(JSON.stringify({ ...change, trace })), { ...change, trace });
+    for (const bad of ['', 'x', 42, `${trace}\n`, trace.toUpperCase()]) {
+      assert.deepEqual(decodeEvent(JSON.stringify({ ...change, trace: bad })), change, String(bad));
+    }
+  });
 });

@@ -5,11 +5,18 @@ type Fields = Record<string, unknown>;
 const isText = (value: unknown): value is string => typeof value === 'string';
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const isVersion = (value: unknown): value is string | number => isText(value) || isCount(value);
+/** A W3C traceparent (`00-<32 hex>-<16 hex>-<2 hex>`): the leader's check span, for followers to link to. */
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
 /** Each event type with the check of its fields, and the event rebuilt from them (nothing foreign kept). */
 const DECODERS: Record<SyncStoreEvent['type'], (e: Fields) => SyncStoreEvent | undefined> = {
-  change: ({ tag, version, revision }) =>
-    isText(tag) && isVersion(version) && isCount(revision) ? { type: 'change', tag, version, revision } : undefined,
+  change: ({ tag, version, revision, trace }) => {
+    if (!isText(tag) || !isVersion(version) || !isCount(revision)) return undefined;
+    // A malformed trace context costs only the link, never the change itself.
+    return isText(trace) && TRACEPARENT.test(trace)
+      ? { type: 'change', tag, version, revision, trace }
+      : { type: 'change', tag, version, revision };
+  },
   refresh: ({ tag, id }) => (isText(tag) && isText(id) ? { type: 'refresh', tag, id } : undefined),
   refreshed: ({ tag, id, revision }) => {
     if (!isText(tag) || !isText(id)) return undefined;
