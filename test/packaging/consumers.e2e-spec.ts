@@ -14,8 +14,9 @@ import { blocksFor, forCommonJsApp, readmeBlocks, unmarkedTypeScriptBlocks } fro
 /**
  * The README, followed literally in the two apps `nest new` generates (test/consumers/):
  * its install lines with the packed tarball, its Quick start files, `nest build`, a boot
- * with HTTP requests, each app's own Jest / Vitest suites unchanged, then the Redis
- * `forRootAsync` module with its settings in `.env`.
+ * with HTTP requests, each app's own Jest / Vitest suites unchanged (with the README's specs), then the Redis
+ * `forRootAsync` module with its settings in `.env`, booted with the later sections' versions of Quick start files
+ * (typed handles with zod, health probes) and compiled with their other snippets.
  */
 const APPS = [
   { name: 'nest11', commonJs: true, majors: { '@nestjs/schedule': 6, '@nestjs/terminus': 11, '@nestjs/config': 4 } },
@@ -173,7 +174,7 @@ describe('consumer apps: the README followed in a Nest 11 and a Nest 12 app', { 
 
   it('marks every TypeScript block of the README for the consumer apps', () => {
     assert.deepEqual(unmarkedTypeScriptBlocks(), [], 'TypeScript blocks a user could copy without a consumer marker');
-    for (const stage of ['install', 'quick-start', 'redis-install', 'redis'])
+    for (const stage of ['install', 'quick-start', 'redis-install', 'redis', 'rewrite', 'compile'])
       for (const app of APPS)
         assert.ok(blocksFor(blocks, stage, app.name).length > 0, `${stage} blocks for ${app.name}`);
   });
@@ -224,6 +225,7 @@ describe('consumer apps: the README followed in a Nest 11 and a Nest 12 app', { 
         const out = sh(dir, 'npm', ['test']);
         t.diagnostic(`${app.name} npm test: ${summary(out)}`);
         assert.match(out, /flags\.source\.spec\.ts/, "the README's spec ran");
+        assert.match(out, /memory\.contract\.spec\.ts/, "the README's conformance suites ran on the app's runner");
         assert.match(out, /app\.controller\.spec\.ts/, 'the generated spec ran');
       });
 
@@ -239,8 +241,13 @@ describe('consumer apps: the README followed in a Nest 11 and a Nest 12 app', { 
         const skip = await redisSkip();
         if (skip) return t.skip(skip);
         for (const b of blocksFor(blocks, 'redis-install', app.name)) install(dir, b.code, tarball);
-        // `compile` blocks (snippets with nothing to ask over HTTP) are compiled with this stage's build.
-        const files = [...writeBlocks(dir, 'redis', app), ...writeBlocks(dir, 'compile', app)];
+        // `rewrite` blocks replace Quick start files (typed handles, health probes) and are booted with this stage;
+        // `compile` blocks (snippets with nothing to ask over HTTP) are compiled with its build.
+        const files = [
+          ...writeBlocks(dir, 'redis', app),
+          ...writeBlocks(dir, 'rewrite', app),
+          ...writeBlocks(dir, 'compile', app),
+        ];
         const keyPrefix = `consumer-${app.name}-${process.pid}`;
         writeFileSync(join(dir, '.env'), `REDIS_URL=${REDIS_URL}\nSYNC_KEY_PREFIX=${keyPrefix}\n`);
         sh(dir, 'npm', ['run', 'build']);
