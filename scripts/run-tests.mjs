@@ -18,8 +18,9 @@ import { basename, sep } from 'node:path';
 const CATEGORIES = {
   // Pure specs next to the code: no Nest app, no network, fake or injected clocks.
   unit: (file) => file.startsWith('lib/'),
-  // In-process Nest apps (test/app/, test/backup/) and HTTP apps (test/e2e/), in memory.
-  e2e: (file) => /^test\/(app|e2e|backup)\//.test(file) && !needsServers(file),
+  // In-process Nest apps (test/app/, test/backup/, test/observe/) and HTTP apps (test/e2e/), in memory
+  // (the status page's browser test included).
+  e2e: (file) => /^test\/(app|e2e|backup|observe)\//.test(file) && !needsServers(file) && !isMultiProcess(file),
   // Stores and locks against real servers, one process.
   backends: (file) => (/^test\/(redis|postgres|sqlite)\//.test(file) || needsServers(file)) && !isMultiProcess(file),
   // Real child processes sharing a backend.
@@ -28,18 +29,26 @@ const CATEGORIES = {
   packaging: (file) => file.startsWith('test/packaging/'),
 };
 
-/** Backup specs that stop and start servers of their own (a cold start during a store outage). */
+/** Specs outside the backend folders that need real servers: backup cold starts, the heartbeat contract. */
 function needsServers(file) {
-  return file.startsWith('test/backup/') && basename(file).includes('cold-start');
+  const name = basename(file);
+  return (file.startsWith('test/backup/') && name.includes('cold-start')) || name.startsWith('heartbeat.contract');
 }
 
+/** Real child processes: the shared scenarios, SQLite's workers and lock fuzz, test/observe/'s fleet and traces. */
 function isMultiProcess(file) {
-  return basename(file).includes('multi-process');
+  const name = basename(file);
+  return (
+    name.includes('multi-process') ||
+    /^sqlite-(cluster|pm2|lock\.fuzz)/.test(name) ||
+    (file.startsWith('test/observe/') && /^(fleet-|trace-link)/.test(name))
+  );
 }
 
 /** Spec sources under lib/ and test/ (tools, fixtures and installed apps excluded), as POSIX paths. */
 function specSources() {
-  const skipped = ['test/bench/', 'test/packaging/fixtures/', 'node_modules/'];
+  // The consumer apps' own specs run inside those apps (Jest, Vitest), driven by test/packaging.
+  const skipped = ['test/bench/', 'test/packaging/fixtures/', 'test/consumers/', 'node_modules/'];
   return ['lib', 'test']
     .flatMap((dir) => readdirSync(dir, { recursive: true }).map((f) => `${dir}/${String(f).split(sep).join('/')}`))
     .filter((f) => /\.(e2e-)?spec\.ts$/.test(f) && !skipped.some((s) => f.startsWith(s) || f.includes(`/${s}`)))
