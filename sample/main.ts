@@ -9,7 +9,9 @@ async function bootstrap(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
-  new Logger('Sample').log(`Listening on ${base}: try ${base}/prices, ${base}/sync and ${base}/health`);
+  new Logger('Sample').log(
+    `Listening on ${base}: try ${base}/prices, ${base}/sync, ${base}/health, ${base}/metrics and ${base}/sync/status`,
+  );
 }
 
 void bootstrap();

@@ -1,7 +1,11 @@
 import { after, describe } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteSyncLock, SqliteSyncStore } from '../../lib/backends/sqlite/index.js';
-import { describeSyncLockContract, describeSyncStoreContract } from '../../lib/testing/index.js';
+import {
+  describeSyncHeartbeatContract,
+  describeSyncLockContract,
+  describeSyncStoreContract,
+} from '../../lib/testing/index.js';
 import { useTempDir } from './sqlite-test.helper.js';
 
 describe('SQLite backends: conformance', () => {
@@ -33,6 +37,7 @@ describe('SQLite backends: conformance', () => {
     'SqliteSyncStore (timer only, no watch)',
     () => new SqliteSyncStore({ path: shared, watch: false, pollInterval: 10 }),
   );
+  describeSyncHeartbeatContract('SqliteSyncStore (path)', () => new SqliteSyncStore({ path: shared }));
   describeSyncLockContract('SqliteSyncLock (path)', () => new SqliteSyncLock({ path: shared }), {
     ...faults,
     unreachable: () => new SqliteSyncLock(unreachable),

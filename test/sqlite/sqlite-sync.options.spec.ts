@@ -58,6 +58,7 @@ describe('SQLite backends: options and faults', () => {
     const tables = probe.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sync_%'").all();
     assert.deepEqual(tables.map((t) => (t as { name: string }).name).sort(), [
       'sync_events',
+      'sync_instances',
       'sync_leases',
       'sync_revisions',
       'sync_snapshots',

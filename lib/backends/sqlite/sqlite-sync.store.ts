@@ -1,4 +1,5 @@
 import { jsonSerializer } from '../../backend/index.js';
+import type { SyncHeartbeat } from '../../backend/sync-heartbeat.interface.js';
 import type {
   StoredSyncRecord,
   SyncRecord,
@@ -15,6 +16,7 @@ import { checkSerializer, durationOption, invalidOption } from '../shared/index.
 import { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteConnectionOptions } from './sqlite-connection.options.js';
 import { SqliteEventFeed } from './sqlite-event.feed.js';
+import { SqliteHeartbeats } from './sqlite-heartbeat.js';
 import { decodeRecord, encodeData, looseHeadOf, versionKey } from './sqlite-store.rows.js';
 import type { HeadRow, RecordRow } from './sqlite-store.rows.js';
 import { FIX_SQLITE_WATCH } from './sqlite.messages.js';
@@ -56,6 +58,7 @@ export class SqliteSyncStore implements SyncStore {
   private readonly connection: SqliteConnection;
   private readonly serializer?: SyncSerializer;
   private readonly feed: SqliteEventFeed;
+  private readonly heartbeats: SqliteHeartbeats;
   private prunedAt = 0;
 
   constructor(options: SqliteSyncStoreOptions) {
@@ -69,6 +72,7 @@ export class SqliteSyncStore implements SyncStore {
       pollInterval: durationOption(OWNER, 'pollInterval', options.pollInterval, DEFAULT_POLL_INTERVAL),
       watch: watch ?? true,
     });
+    this.heartbeats = new SqliteHeartbeats(this.connection);
   }
 
   /** Opens the file (WAL, tables); rejects with a `SyncConnectionError` naming the file. */
@@ -149,6 +153,19 @@ export class SqliteSyncStore implements SyncStore {
   async subscribe(namespace: string, listener: (event: SyncStoreEvent) => void): Promise<SyncSubscription> {
     const unsubscribe = await this.feed.subscribe(namespace, listener);
     return { unsubscribe: async () => unsubscribe() };
+  }
+
+  /** The fleet view: see `SqliteHeartbeats` (one row per live process, in table `<tablePrefix>_instances`). */
+  heartbeat(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void> {
+    return this.heartbeats.beat(namespace, beat, ttlMs);
+  }
+
+  instances(namespace: string): Promise<SyncHeartbeat[]> {
+    return this.heartbeats.instances(namespace);
+  }
+
+  leave(namespace: string, instance: string): Promise<void> {
+    return this.heartbeats.leave(namespace, instance);
   }
 
   /** Stops watching and closes the connection this store opened; a passed-in `database` stays open. */

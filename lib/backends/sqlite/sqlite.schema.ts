@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 
-/** Names of the four tables of a file, from the table prefix. */
+/** Names of the five tables of a file, from the table prefix. */
 export interface SqliteTables {
   /** One row per (namespace, tag): the snapshot. */
   snapshots: string;
@@ -10,6 +10,8 @@ export interface SqliteTables {
   leases: string;
   /** The event log that stands in for a pub/sub channel: subscribers read rows newer than their cursor. */
   events: string;
+  /** One row per live process: its heartbeat (the fleet view). */
+  instances: string;
 }
 
 /** The table names for `prefix` (already checked to be a plain identifier). */
@@ -19,6 +21,7 @@ export function sqliteTables(prefix: string): SqliteTables {
     revisions: `${prefix}_revisions`,
     leases: `${prefix}_leases`,
     events: `${prefix}_events`,
+    instances: `${prefix}_instances`,
   };
 }
 
@@ -56,6 +59,13 @@ CREATE TABLE IF NOT EXISTS ${q(t.events)} (
   namespace  TEXT    NOT NULL,
   payload    TEXT    NOT NULL,
   created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ${q(t.instances)} (
+  namespace  TEXT    NOT NULL,
+  instance   TEXT    NOT NULL,
+  beat       TEXT    NOT NULL,    -- JSON: versions and metadata, never data
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, instance)
 );`;
 }
 
@@ -76,11 +86,21 @@ export interface SqliteStatements {
   renew: Statement;
   release: Statement;
   current: Statement;
+  beat: Statement;
+  instances: Statement;
+  leave: Statement;
+  expire: Statement;
 }
 
 /** Prepares the statements of a connection once its tables exist. */
 export function prepareStatements(db: Database, t: SqliteTables): SqliteStatements {
-  const [snapshots, revisions, leases, events] = [t.snapshots, t.revisions, t.leases, t.events].map(q);
+  const [snapshots, revisions, leases, events, instances] = [
+    t.snapshots,
+    t.revisions,
+    t.leases,
+    t.events,
+    t.instances,
+  ].map(q);
   const head = 'version, modified_at, checked_at, fence, revision';
   return {
     read: db.prepare(`SELECT ${head}, data FROM ${snapshots} WHERE namespace = ? AND tag = ?`),
@@ -120,5 +140,12 @@ WHERE name = @name AND holder = @holder AND fence = @fence AND expires_at > @now
       `UPDATE ${leases} SET expires_at = 0 WHERE name = @name AND holder = @holder AND fence = @fence AND expires_at > @now`,
     ),
     current: db.prepare(`SELECT holder, fence, expires_at FROM ${leases} WHERE name = ? AND expires_at > ?`),
+    beat: db.prepare(
+      `INSERT INTO ${instances} (namespace, instance, beat, expires_at) VALUES (@namespace, @instance, @beat, @expiresAt)
+ON CONFLICT (namespace, instance) DO UPDATE SET beat = excluded.beat, expires_at = excluded.expires_at`,
+    ),
+    instances: db.prepare(`SELECT beat FROM ${instances} WHERE namespace = ? AND expires_at > ?`),
+    leave: db.prepare(`DELETE FROM ${instances} WHERE namespace = ? AND instance = ?`),
+    expire: db.prepare(`DELETE FROM ${instances} WHERE expires_at <= ?`),
   };
 }
