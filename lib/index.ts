@@ -43,4 +43,4 @@ export {
 export type { InvalidSyncResultErrorOptions, SyncErrorOptions, SyncSchemaIssue } from './sync.errors.js';
 export { MemorySyncLock, MemorySyncStore } from './backends/memory/index.js';
 export type { SyncFleetInstance, SyncFleetTask } from './engine/fleet/fleet.types.js';
-export type { SyncTelemetryOptions } from './engine/telemetry/telemetry.options.js';
+export type { SyncTelemetryOptions } from './interfaces/sync-telemetry-options.interface.js';

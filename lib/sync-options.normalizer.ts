@@ -8,7 +8,7 @@ import { checkDuration as checkDurationOption } from './backend/option.checks.js
 import { MemorySyncLock } from './backends/memory/memory-sync.lock.js';
 import { SYNC_STORE_METHODS } from './backend/sync-store.interface.js';
 import { MemorySyncStore } from './backends/memory/memory-sync.store.js';
-import { normalizeBackupOptions } from './engine/backup/backup.options.js';
+import { normalizeBackupOptions } from './sync-backup-options.normalizer.js';
 
 const KNOWN = new Set([
   'interval',

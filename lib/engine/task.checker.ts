@@ -17,12 +17,12 @@ import { SyncAction, type SyncVersion } from '../interfaces/sync-task.interface.
 import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
 import { isSyncVersion } from './record.checks.js';
 import { checkSchema } from './schema.check.js';
+import type { SyncCheckOutcome } from './check.outcome.js';
 import type { SyncTerm } from './lease.keeper.js';
 import { SyncTelemetry } from './telemetry/sync.telemetry.js';
 import type { SyncCheckProbe } from './telemetry/check-probe.interface.js';
 
-/** How a check ended. */
-export type SyncCheckOutcome = 'changed' | 'unchanged' | 'failed' | 'aborted' | 'fenced';
+export type { SyncCheckOutcome } from './check.outcome.js';
 
 /**
  * Runs one version-gated check of a task under a leadership term: VERSION;

@@ -1,6 +1,6 @@
 import type { SyncLock } from '../backend/sync-lock.interface.js';
 import type { SyncStore } from '../backend/sync-store.interface.js';
-import type { SyncTelemetryOption } from '../engine/telemetry/telemetry.options.js';
+import type { SyncTelemetryOption } from './sync-telemetry-options.interface.js';
 
 /** Module option `ready`: whether bootstrap waits for the first data of every task. */
 export interface SyncReadyOptions {

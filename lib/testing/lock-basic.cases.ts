@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LockCaseContext } from './sync-lock.contract.js';
+import type { LockCaseContext } from './lock-contract.types.js';
 
 /** Acquire, release, expiry, renewal and `current`: one lease at a time. */
 export function lockBasicCases({ it, lock, fresh, shortTtl }: LockCaseContext): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { InvalidSyncOptionsError } from '../backend/index.js';
 import { assertUnreachable, DEFAULT_UNREACHABLE_WITHIN } from './unreachable.case.js';
-import type { LockCaseContext } from './sync-lock.contract.js';
+import type { LockCaseContext } from './lock-contract.types.js';
 
 /** TTLs no backend may take: not a number, not finite, not above 0. */
 const BAD_TTLS: unknown[] = [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1000', undefined];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SyncLease } from '../backend/index.js';
-import type { LockCaseContext } from './sync-lock.contract.js';
+import type { LockCaseContext } from './lock-contract.types.js';
 
 /** Fences that only grow, and one holder at a time under contention (ShedLock's FuzzTester). */
 export function lockFencingCases({ it, lock, fresh, shortTtl, options }: LockCaseContext): void {

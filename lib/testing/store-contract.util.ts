@@ -62,3 +62,21 @@ export const poisonSerializer: SyncSerializer = {
     return data;
   },
 };
+
+/** Builds the store under test; called once per suite. */
+export type SyncStoreFactory = () => SyncStore | Promise<SyncStore>;
+
+/** What the store suite runs on, and the factories that turn on its fault cases. */
+export interface SyncStoreContractOptions {
+  /** The test runner's functions (default `node:test`); see `ContractRunner`. */
+  runner?: ContractRunner;
+  /**
+   * Builds a store of the same backend (and server) that uses `serializer`: turns on the cases
+   * for data that cannot be encoded or decoded. Leave it out for a store that keeps data as is.
+   */
+  withSerializer?: (serializer: SyncSerializer) => SyncStore | Promise<SyncStore>;
+  /** Builds a store whose server does not answer (a closed port): turns on the unreachable-server case. */
+  unreachable?: SyncStoreFactory;
+  /** ms within which calls of the `unreachable` store must fail (default 5000). */
+  unreachableWithin?: number;
+}

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { SyncStoreFormatError, type SyncStore } from '../backend/index.js';
-import { poisonSerializer, record, type StoreCaseContext } from './store-contract.util.js';
-import type { SyncStoreContractOptions } from './sync-store.contract.js';
+import {
+  poisonSerializer,
+  record,
+  type StoreCaseContext,
+  type SyncStoreContractOptions,
+} from './store-contract.util.js';
 import { assertUnreachable, DEFAULT_UNREACHABLE_WITHIN } from './unreachable.case.js';
 
 /** Asserts `error` is a `SyncStoreFormatError` about `tag` whose message names the tag. */

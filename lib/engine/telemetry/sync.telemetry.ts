@@ -4,13 +4,13 @@ import { SYNC_OPTIONS } from '../../sync.constants.js';
 import { SYNC_MODULE_OPTIONS } from '../../sync.module-definition.js';
 import type { NormalizedSyncOptions } from '../../interfaces/sync-options.interface.js';
 import type { SyncStoreEvent } from '../../backend/sync-store.interface.js';
-import type { SyncCheckOutcome } from '../task.checker.js';
+import type { SyncCheckOutcome } from '../check.outcome.js';
 import { SyncReplicaState, type SyncTaskState } from '../replica.state.js';
 import { CheckProbe, type SyncTraceApi } from './check.probe.js';
 import { NO_PROBE, type SyncCheckProbe } from './check-probe.interface.js';
 import { SyncAttributeCache, SyncInstruments, failureKind } from './telemetry.instruments.js';
 import { SYNC_SCOPE, SYNC_SPANS } from './telemetry.names.js';
-import { checkTelemetryOption } from './telemetry.options.js';
+import { checkTelemetryOption } from '../../sync-telemetry-options.normalizer.js';
 import { parseTraceParent } from './traceparent.js';
 
 type OtelApi = typeof import('@opentelemetry/api');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidSyncOptionsError } from '../../sync.errors.js';
-import { checkTelemetryOption } from './telemetry.options.js';
+import { InvalidSyncOptionsError } from './sync.errors.js';
+import { checkTelemetryOption } from './sync-telemetry-options.normalizer.js';
 
 describe('checkTelemetryOption', () => {
   it('accepts nothing, false, and providers with getMeter / getTracer', () => {

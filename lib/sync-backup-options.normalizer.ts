@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
-import { InvalidSyncOptionsError } from '../../sync.errors.js';
-import { INVALID_OPTION } from '../../sync.messages.js';
-import type { NormalizedBackupOptions, SyncBackupOptions } from '../../interfaces/sync-options.interface.js';
+import { InvalidSyncOptionsError } from './sync.errors.js';
+import { INVALID_OPTION } from './sync.messages.js';
+import type { NormalizedBackupOptions, SyncBackupOptions } from './interfaces/sync-options.interface.js';
 
 const KNOWN = ['dir', 'maxAge'];
 

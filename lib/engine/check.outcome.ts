@@ -1,0 +1,2 @@
+/** How a check ended. */
+export type SyncCheckOutcome = 'changed' | 'unchanged' | 'failed' | 'aborted' | 'fenced';
