@@ -3,7 +3,8 @@
  * one whose backup directory — shared by every instance of the run, as on one host — is reused), read the
  * versions its backup files hold, start a fresh instance, and check it serves exactly those within 1 s of
  * its bootstrap (the `booting` IPC event, sent before NestFactory.create); then start the store again and
- * time until the fresh instance serves what the source holds, with no restart.
+ * time until the fresh instance serves what the source holds (for a version whose DATA fails the schema: what
+ * the others serve), with no restart. Only for a store with a server (not SQLite).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,7 +75,15 @@ export async function coldStartDuringOutage(
     const backAt = Date.now();
     await store.start();
     down = false;
-    const serving = () => cluster.cluster.tags.every((tag) => fresh.versions.get(tag) === cluster.source.version(tag));
+    // The source's version, or — while its DATA fails the schema, so the leader keeps the last good data —
+    // the newest version any other live instance serves.
+    const joinedOn = (tag: string) => {
+      const { version, invalid } = cluster.source.read(tag);
+      if (!invalid) return fresh.versions.get(tag) === version;
+      const others = cluster.live().flatMap((i) => (i === fresh ? [] : [i.versions.get(tag) ?? 0]));
+      return others.length > 0 && fresh.versions.get(tag) === Math.max(...others);
+    };
+    const serving = () => cluster.cluster.tags.every(joinedOn);
     result.joinMs = await timeUntil(serving, 15_000, 'the fresh instance joined').then(
       () => Date.now() - backAt,
       () => undefined,
