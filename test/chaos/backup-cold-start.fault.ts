@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { backupFileName, decodeBackup } from '../../lib/engine/backup/backup.format.js';
 import { timeUntil } from '../support/wait-for.js';
 import type { ChaosCluster } from './chaos.cluster.js';
@@ -24,7 +25,7 @@ export interface ColdStart {
   expected: Record<string, number>;
   /** booting → the last of those versions installed; undefined when one never was. */
   servedMs?: number;
-  /** Tags whose first install was not the backup's version. */
+  /** Tags whose first install was not the backup's version: `tag: first installed (expected)`. */
   mismatched: string[];
   /** Store back → the fresh instance serves the source's versions; undefined when not within 15 s. */
   joinMs?: number;
@@ -44,6 +45,23 @@ function backupVersions(dir: string, tags: readonly string[]): Record<string, nu
   return found;
 }
 
+/**
+ * The backup versions once the files stopped changing: the other instances may still be writing what they
+ * installed just before the store stopped (writes are off the read path, and processes sharing the directory
+ * race), and the fresh instance must be checked against what it will find. Two equal reads 150 ms apart,
+ * or the last read after 2 s.
+ */
+async function settledBackups(dir: string, tags: readonly string[]): Promise<Record<string, number>> {
+  let last = backupVersions(dir, tags);
+  for (let i = 0; i < 13; i++) {
+    await sleep(150);
+    const now = backupVersions(dir, tags);
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  return last;
+}
+
 /** Runs the fault once; resolves with what it saw and a line for the progress log. */
 export async function coldStartDuringOutage(
   cluster: ChaosCluster,
@@ -58,14 +76,15 @@ export async function coldStartDuringOutage(
   try {
     const dead = rng.pick(live);
     await cluster.kill(dead);
-    const expected = backupVersions(backupDir, cluster.cluster.tags);
+    const expected = await settledBackups(backupDir, cluster.cluster.tags);
     const fresh = await cluster.spawn();
     if (!fresh) return { line: `fresh instance did not start during the outage (dead pid ${dead.pid})` };
     const booting = fresh.events.find((e) => e.type === 'booting')?.at ?? Date.now();
     const firsts = Object.keys(expected).map((tag) => fresh.events.find((e) => e.type === 'change' && e.tag === tag));
-    const mismatched = Object.keys(expected).filter((tag, i) => {
+    const mismatched = Object.keys(expected).flatMap((tag, i) => {
       const first = firsts[i];
-      return first?.type !== 'change' || first.version !== expected[tag];
+      const got = first?.type === 'change' ? first.version : undefined;
+      return got === expected[tag] ? [] : [`${tag}: ${got ?? 'none'} (${expected[tag]})`];
     });
     const times = firsts.map((e) => e?.at);
     const servedMs = times.every((at) => at !== undefined)
