@@ -3,10 +3,12 @@
  * one whose backup directory — shared by every instance of the run, as on one host — is reused), read the
  * versions its backup files hold, start a fresh instance, and check it serves exactly those within 1 s of
  * its bootstrap (the `booting` IPC event, sent before NestFactory.create); then start the store again and
- * time until the fresh instance serves what the source holds, with no restart.
+ * time until the fresh instance serves what the source holds (for a version whose DATA fails the schema: what
+ * the others serve), with no restart. Only for a store with a server (not SQLite).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { backupFileName, decodeBackup } from '../../lib/engine/backup/backup.format.js';
 import { timeUntil } from '../support/wait-for.js';
 import type { ChaosCluster } from './chaos.cluster.js';
@@ -23,7 +25,7 @@ export interface ColdStart {
   expected: Record<string, number>;
   /** booting → the last of those versions installed; undefined when one never was. */
   servedMs?: number;
-  /** Tags whose first install was not the backup's version. */
+  /** Tags whose first install was not the backup's version: `tag: first installed (expected)`. */
   mismatched: string[];
   /** Store back → the fresh instance serves the source's versions; undefined when not within 15 s. */
   joinMs?: number;
@@ -43,6 +45,23 @@ function backupVersions(dir: string, tags: readonly string[]): Record<string, nu
   return found;
 }
 
+/**
+ * The backup versions once the files stopped changing: the other instances may still be writing what they
+ * installed just before the store stopped (writes are off the read path, and processes sharing the directory
+ * race), and the fresh instance must be checked against what it will find. Two equal reads 150 ms apart,
+ * or the last read after 2 s.
+ */
+async function settledBackups(dir: string, tags: readonly string[]): Promise<Record<string, number>> {
+  let last = backupVersions(dir, tags);
+  for (let i = 0; i < 13; i++) {
+    await sleep(150);
+    const now = backupVersions(dir, tags);
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  return last;
+}
+
 /** Runs the fault once; resolves with what it saw and a line for the progress log. */
 export async function coldStartDuringOutage(
   cluster: ChaosCluster,
@@ -57,14 +76,15 @@ export async function coldStartDuringOutage(
   try {
     const dead = rng.pick(live);
     await cluster.kill(dead);
-    const expected = backupVersions(backupDir, cluster.cluster.tags);
+    const expected = await settledBackups(backupDir, cluster.cluster.tags);
     const fresh = await cluster.spawn();
     if (!fresh) return { line: `fresh instance did not start during the outage (dead pid ${dead.pid})` };
     const booting = fresh.events.find((e) => e.type === 'booting')?.at ?? Date.now();
     const firsts = Object.keys(expected).map((tag) => fresh.events.find((e) => e.type === 'change' && e.tag === tag));
-    const mismatched = Object.keys(expected).filter((tag, i) => {
+    const mismatched = Object.keys(expected).flatMap((tag, i) => {
       const first = firsts[i];
-      return first?.type !== 'change' || first.version !== expected[tag];
+      const got = first?.type === 'change' ? first.version : undefined;
+      return got === expected[tag] ? [] : [`${tag}: ${got ?? 'none'} (${expected[tag]})`];
     });
     const times = firsts.map((e) => e?.at);
     const servedMs = times.every((at) => at !== undefined)
@@ -74,7 +94,15 @@ export async function coldStartDuringOutage(
     const backAt = Date.now();
     await store.start();
     down = false;
-    const serving = () => cluster.cluster.tags.every((tag) => fresh.versions.get(tag) === cluster.source.version(tag));
+    // The source's version, or — while its DATA fails the schema, so the leader keeps the last good data —
+    // the newest version any other live instance serves.
+    const joinedOn = (tag: string) => {
+      const { version, invalid } = cluster.source.read(tag);
+      if (!invalid) return fresh.versions.get(tag) === version;
+      const others = cluster.live().flatMap((i) => (i === fresh ? [] : [i.versions.get(tag) ?? 0]));
+      return others.length > 0 && fresh.versions.get(tag) === Math.max(...others);
+    };
+    const serving = () => cluster.cluster.tags.every(joinedOn);
     result.joinMs = await timeUntil(serving, 15_000, 'the fresh instance joined').then(
       () => Date.now() - backAt,
       () => undefined,

@@ -1,12 +1,12 @@
 /**
- * Reads the FileSource's calls.log (`pid tag action start|end epochMs version`
+ * Reads the FileSource's calls.log (`pid tag action start|end epochMs version [invalid]`
  * per line) as it grows, by byte offset: the chaos runner polls it often
  * (before each SIGSTOP, for takeovers) and a long run writes megabytes, so it
  * never rereads what it has already seen.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SourceCall } from '../fixtures/file.source.js';
+import { parseSourceCall, type SourceCall } from '../fixtures/file.source.js';
 
 /** One source call, start to end, by one process. */
 export interface CallSpan {
@@ -46,7 +46,7 @@ export class CallsLog {
     const text = this.rest + Buffer.concat(chunks).toString('utf8');
     const lines = text.split('\n');
     this.rest = lines.pop() ?? ''; // a line still being written
-    const fresh = lines.filter(Boolean).map(parse);
+    const fresh = lines.filter(Boolean).map(parseSourceCall);
     for (const call of fresh) {
       const key = `${call.pid} ${call.tag} ${call.action}`;
       if (call.phase === 'start') this.open.set(key, call.pid);
@@ -84,11 +84,6 @@ export class CallsLog {
     }
     return spans.sort((a, b) => a.start - b.start);
   }
-}
-
-function parse(line: string): SourceCall {
-  const [pid, tag, action, phase, at, version] = line.split(' ');
-  return { pid: Number(pid), tag, action, phase: phase as 'start' | 'end', at: Number(at), version: Number(version) };
 }
 
 /**

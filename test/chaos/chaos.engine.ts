@@ -1,10 +1,11 @@
 /**
- * The chaos engine: N instances of test/fixtures/instance.js with T tasks on a
- * store server of the run's own, a source whose versions move at random, and
- * for `seconds` one random fault every 1–3 s. Then faults stop; once the
- * cluster has recovered (one leader, every instance serving the source's
- * versions) every task gets a final version, which every instance must serve
- * within one interval + 1 s. `runChaos` returns the invariants (see
+ * The chaos engine: N instances of test/fixtures/instance.js with T tasks (each
+ * with a schema) on a store of the run's own, a source whose versions move at
+ * random — about one version in 8 with DATA that fails the schema — and for
+ * `seconds` one random fault every 1–3 s. Then faults stop; once the cluster has
+ * recovered (one leader, every instance serving the source's versions, the last
+ * of which is valid) every task gets a final, valid version, which every instance
+ * must serve within one interval + 1 s. `runChaos` returns the invariants (see
  * chaos.report.ts); run.ts is its CLI, chaos.e2e-spec.ts its short run in `npm test`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { ChaosCluster } from './chaos.cluster.js';
 import { randomSeed, SeededRandom } from './chaos.random.js';
 import { type ChaosResult, evaluate } from './chaos.report.js';
 import { type ChaosBackend, CHAOS_NAMESPACE, type ChaosStore, startStore } from './chaos.store.js';
-import { FAULT_KINDS, FaultInjector } from './fault.injector.js';
+import { FaultInjector, faultKinds } from './fault.injector.js';
 import { StoreMonitor } from './store.monitor.js';
 
 /** Settings of one chaos run. */
@@ -44,6 +45,9 @@ export interface ChaosOptions {
 /** Slack on top of one interval for "every instance serves the final version". */
 export const CONVERGENCE_MARGIN_MS = 1_000;
 
+/** One version in this many gets DATA that fails the tasks' schema. */
+export const INVALID_ONE_IN = 8;
+
 /** Runs one chaos session and returns what it saw; servers, processes and files are removed in every case. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const { backend, seconds, instances = 5, tasks = 10, interval = 200, leaseTtl = 1_000 } = options;
@@ -69,9 +73,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       SYNC_LEASE_TTL_MS: String(leaseTtl),
       DATA_DELAY_MS: '0',
       BACKUP_DIR: backupDir,
+      TASK_SCHEMA: '1',
     };
     const c = (cluster = new ChaosCluster(env, tags));
     const versions = new Map(tags.map((tag) => [tag, 1]));
+    let invalidVersions = 0;
+    const bump = (tag: string, invalid: boolean) => {
+      versions.set(tag, versions.get(tag)! + 1);
+      c.source.setVersion(tag, versions.get(tag)!, invalid);
+      if (invalid) invalidVersions++;
+    };
     const serving = () => c.live().every((i) => tags.every((tag) => i.versions.get(tag) === versions.get(tag)));
     const settled = () => c.leaders().length === 1 && serving();
 
@@ -90,24 +101,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     // Fault phase: one fault at a time, 1–3 s apart; meanwhile random tasks get new versions.
     const injector = new FaultInjector({ cluster: c, store, calls, monitor, leaseTtl, instances, backupDir });
+    const kinds = faultKinds(store);
     const faultsEnd = Date.now() + seconds * 1_000;
     const bumping = (async () => {
       while (Date.now() < faultsEnd) {
-        for (let n = bumpRng.int(1, 2); n > 0; n--) {
-          const tag = bumpRng.pick(tags);
-          versions.set(tag, versions.get(tag)! + 1);
-          c.source.setVersion(tag, versions.get(tag)!);
-        }
+        for (let n = bumpRng.int(1, 2); n > 0; n--) bump(bumpRng.pick(tags), bumpRng.int(1, INVALID_ONE_IN) === 1);
         await sleep(bumpRng.int(100, 400));
       }
     })();
     for (;;) {
       await sleep(Math.max(0, Math.min(faultRng.int(1_000, 3_000), faultsEnd - Date.now())));
       if (Date.now() >= faultsEnd) break;
-      log(await injector.inject(faultRng.pick(FAULT_KINDS), faultRng));
+      log(await injector.inject(faultRng.pick(kinds), faultRng));
       calls.poll();
     }
     await bumping;
+    // The leaders keep the last good data while a version's DATA is invalid: end on valid ones.
+    for (const tag of tags) if (c.source.invalid(tag)) bump(tag, false);
 
     // Recovery: back to full strength, then one leader and every instance up to date.
     const quietAt = Date.now();
@@ -122,10 +132,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         : `recovered ${recoveryMs} ms after the last fault`,
     );
 
-    // Convergence: a final version for every task, served by every instance within one interval + margin.
+    // Convergence: a final (valid) version for every task, served by every instance within one interval + margin.
     for (const tag of tags) versions.set(tag, versions.get(tag)! + 1);
     const finalAt = Date.now();
-    for (const tag of tags) c.source.setVersion(tag, versions.get(tag)!);
+    for (const tag of tags) c.source.setVersion(tag, versions.get(tag)!, false);
     await timeUntil(serving, 10_000, 'final versions').catch(() => undefined);
     const convergence = await Promise.all(
       tags.map(async (tag) => {
@@ -137,10 +147,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         return { tag, version: final, ms };
       }),
     );
-    // Confirm over HTTP what the instances serve, not only what they announced.
+    // Confirm over HTTP what the instances serve, not only what they announced: the final version,
+    // and data that is that version's and passes the schema.
     const states = await Promise.all(c.live().map((i) => i.state().catch(() => undefined)));
     for (const entry of convergence) {
-      if (states.some((s) => s?.versions[entry.tag] !== entry.version)) entry.ms = undefined;
+      const served = (s: (typeof states)[number]) =>
+        s?.versions[entry.tag] === entry.version &&
+        s.data[entry.tag]?.version === entry.version &&
+        s.data[entry.tag]?.problem === null;
+      if (!states.every(served)) entry.ms = undefined;
     }
     await sleep(interval * 2); // let the monitor read the lease once more after the last calls
     await monitor.stop();
@@ -161,6 +176,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       injector,
       recoveryMs,
       convergence,
+      invalidVersions,
       convergenceTarget: interval + CONVERGENCE_MARGIN_MS,
     });
   } finally {

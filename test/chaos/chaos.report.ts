@@ -7,7 +7,7 @@ import type { CallsLog } from './calls.log.js';
 import { overlappingCalls } from './calls.log.js';
 import type { ChaosCluster } from './chaos.cluster.js';
 import type { ChaosBackend, ChaosStore } from './chaos.store.js';
-import type { FaultInjector, FaultKind } from './fault.injector.js';
+import { type FaultInjector, type FaultKind, faultKinds } from './fault.injector.js';
 import {
   leaseTimeline,
   medianMax,
@@ -35,7 +35,8 @@ export interface ChaosResult {
   seconds: number;
   settings: { instances: number; tasks: number; interval: number; leaseTtl: number };
   store: string;
-  faults: Record<FaultKind, number>;
+  /** Injected faults per kind, for the kinds that apply to the store. */
+  faults: Partial<Record<FaultKind, number>>;
   invariants: InvariantRow[];
   convergence: { tag: string; version: number; ms?: number; converged: boolean }[];
   takeovers: Takeover[];
@@ -62,6 +63,8 @@ export interface ChaosRecord {
   recoveryMs?: number;
   convergence: { tag: string; version: number; ms?: number }[];
   convergenceTarget: number;
+  /** Versions the source was given with DATA that fails the schema. */
+  invalidVersions: number;
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : '—');
@@ -103,6 +106,30 @@ function coldStartRow(coldStarts: ColdStart[]): InvariantRow {
   };
 }
 
+/**
+ * "No reader ever got data that failed its schema": every instance checks each snapshot it installs
+ * (its `changes()`) by hand and reports the invalid ones; beside it, how many invalid DATA results
+ * the source returned (calls.log) and how many the module refused (InvalidSyncResultError in status()).
+ */
+function schemaRow(r: ChaosRecord): { row: InvariantRow; details: string[] } {
+  const events = r.cluster.instances.flatMap((i) => i.events.map((e) => ({ pid: i.pid, e })));
+  const invalid = events.flatMap(({ pid, e }) => (e.type === 'invalid' ? [{ pid, ...e }] : []));
+  const refused = events.filter(({ e }) => e.type === 'refused' && e.leader).length;
+  const refusedByFollowers = events.filter(({ e }) => e.type === 'refused' && !e.leader).length;
+  const returned = r.calls.calls.filter((c) => c.action === 'data' && c.phase === 'end' && c.invalid).length;
+  return {
+    row: {
+      name:
+        `no reader ever got data that failed its schema (source: ${r.invalidVersions} invalid versions, ` +
+        `${returned} invalid DATA results; refused by leaders: ${refused}${refusedByFollowers ? `, by followers: ${refusedByFollowers}` : ''})`,
+      value: String(invalid.length),
+      target: '0',
+      pass: invalid.length === 0,
+    },
+    details: first(invalid, (x) => `invalid data served: pid ${x.pid} ${x.tag} version ${x.version}: ${x.problem}`),
+  };
+}
+
 /** Computes every invariant of a finished run. */
 export function evaluate(r: ChaosRecord): ChaosResult {
   const tags = Array.from({ length: r.tasks }, (_, i) => `t${i}`);
@@ -118,6 +145,7 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     converged: c.ms !== undefined && c.ms <= r.convergenceTarget,
   }));
   const converged = convergence.filter((c) => c.converged).length;
+  const schema = schemaRow(r);
   const zero = (name: string, count: number): InvariantRow => ({
     name,
     value: String(count),
@@ -135,14 +163,15 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     },
     zero("no stale write: a task's stored fence went down (missing record = unknown)", stale.length),
     zero('no regression: an instance installed an older version than it had served', regressed.length),
+    schema.row,
     {
-      name: `convergence: every instance serves the final version within interval + 1 s (${r.convergenceTarget} ms)`,
+      name: `convergence: every instance serves the final (valid) version and its data within interval + 1 s (${r.convergenceTarget} ms)`,
       value: `${converged}/${r.tasks} tasks`,
       target: `${r.tasks}/${r.tasks}`,
       pass: converged === r.tasks,
     },
     zero('no crash: an instance died other than by our SIGKILL', crashes.length),
-    coldStartRow(r.injector.coldStarts),
+    ...(r.store.hasServer ? [coldStartRow(r.injector.coldStarts)] : []),
     {
       name: 'takeovers (fault → first call by the new runner)',
       value: `${taken.length} (median ${ms(timed.median)}, max ${ms(timed.max)})`,
@@ -158,12 +187,13 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     ...first(leaseEpisodes(outside, r.monitor.samples), (e) => e),
     ...first(stale, (s) => `stale write: ${s.tag} fence ${s.from} → ${s.to} at ${s.at}`),
     ...first(regressed, (g) => `regression: pid ${g.pid} ${g.tag} ${g.from} → ${g.to}`),
+    ...schema.details,
     ...first(crashes, (c) => `crash: pid ${c.pid} (${c.phase}) ${c.how}\n${c.tail}`),
     ...convergence
       .filter((c) => !c.converged)
       .map(
         (c) =>
-          `not converged: ${c.tag} → ${c.version} (${c.ms === undefined ? 'not every instance serves it' : ms(c.ms)})`,
+          `not converged: ${c.tag} → ${c.version} (${c.ms === undefined ? 'not every instance serves it, or its data' : ms(c.ms)})`,
       ),
     // Semantics 4 bounds a takeover by the lease TTL (+ one follower poll); slower ones are shown with the lease as the
     // store had it.
@@ -187,6 +217,12 @@ export function evaluate(r: ChaosRecord): ChaosResult {
           `mismatched [${c.mismatched.join(', ')}], joined ${c.joinMs ?? 'NOT'} ms after the store returned`,
       ),
     ...r.injector.errors,
+    ...(r.store.hasServer
+      ? []
+      : [
+          'no server: restart-store, cut-connections and cold-start-outage do not apply; every kill is a cold start ' +
+            '(a fresh process on the same file and backup directory replaces the dead one)',
+        ]),
   ];
   return {
     backend: r.backend,
@@ -194,7 +230,7 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     seconds: r.seconds,
     settings: { instances: r.instances, tasks: r.tasks, interval: r.interval, leaseTtl: r.leaseTtl },
     store: r.store.description,
-    faults: { ...r.injector.counts },
+    faults: Object.fromEntries(faultKinds(r.store).map((kind) => [kind, r.injector.counts[kind]])),
     invariants,
     convergence,
     takeovers: taken,

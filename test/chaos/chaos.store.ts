@@ -1,13 +1,14 @@
 /**
- * The store server of a chaos run: a Redis or PostgreSQL the run starts
- * itself on a free loopback port (so the shared services are never touched),
- * what the instances need to reach it, the two store faults (restart, cut
- * connections) and a probe the invariant monitor polls.
+ * The store of a chaos run: a Redis or PostgreSQL the run starts itself on a
+ * free loopback port (so the shared services are never touched), or a SQLite
+ * file in a temp directory; what the instances need to reach it, the store
+ * faults of a server (restart, stop, cut connections) and a probe the invariant
+ * monitor polls.
  */
 import { postgresServerSkip, redisServerSkip } from '../support/services.js';
 
 /** The backends a chaos run knows. */
-export type ChaosBackend = 'redis' | 'postgres';
+export type ChaosBackend = 'redis' | 'postgres' | 'sqlite';
 
 /** One reading of the store by the chaos runner itself, timed on its clock. */
 export interface StoreProbe {
@@ -26,6 +27,8 @@ export interface ChaosStore {
   readonly backend: ChaosBackend;
   /** For the report: what server, on which port, with which persistence. */
   readonly description: string;
+  /** Whether there is a server: without one (SQLite) restart, stop and cutConnections do not apply. */
+  readonly hasServer: boolean;
   /** Whether a restart keeps the records and counters (else a restart starts from an empty store). */
   readonly persistent: boolean;
   /** Environment for test/fixtures/instance.js (the variables of test/fixtures/instance.backend.ts). */
@@ -53,10 +56,11 @@ export function holderPid(holder: string): number {
  * CI=true a missing server is an error (thrown), not a reason to skip.
  */
 export function storeSkip(backend: ChaosBackend): Promise<false | string> {
+  if (backend === 'sqlite') return Promise.resolve(false); // better-sqlite3 is a dev dependency
   return backend === 'redis' ? redisServerSkip() : postgresServerSkip();
 }
 
-/** Starts the backend's own server. */
+/** Starts the backend's own server (for SQLite: makes the file's directory). */
 export async function startStore(
   backend: ChaosBackend,
   options: { redisPersistence?: 'aof' | 'none'; tags: string[] },
@@ -64,6 +68,10 @@ export async function startStore(
   if (backend === 'redis') {
     const { ChaosRedisServer } = await import('./redis.server.js');
     return ChaosRedisServer.start(options.tags, options.redisPersistence ?? 'aof');
+  }
+  if (backend === 'sqlite') {
+    const { ChaosSqliteFile } = await import('./sqlite.store.js');
+    return new ChaosSqliteFile();
   }
   const { ChaosPostgresServer } = await import('./postgres.server.js');
   return ChaosPostgresServer.start();

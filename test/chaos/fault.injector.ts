@@ -1,12 +1,15 @@
 /**
- * The faults of a chaos run, one at a time: SIGKILL an instance (and start a
- * replacement), SIGSTOP the leader past its lease and resume it, crash-restart
- * the store server, cut the library's connections. Faults that can end a
+ * The faults of a chaos run, one at a time: SIGKILL an instance or the leader (and
+ * cold-start a fresh replacement on the same store and backup directory), SIGSTOP the
+ * leader past its lease and resume it, crash-restart the store server, cut the library's
+ * connections, stop the store while a fresh instance boots from a backup. A backend
+ * without a server (SQLite) gets only the process faults. Faults that can end a
  * leadership are recorded as disruptions, from which takeovers are timed.
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallsLog } from './calls.log.js';
+import type { Instance } from '../support/cluster.js';
 import type { ChaosCluster } from './chaos.cluster.js';
 import type { SeededRandom } from './chaos.random.js';
 import type { ChaosStore } from './chaos.store.js';
@@ -14,9 +17,24 @@ import type { Disruption } from './invariant.checks.js';
 import type { StoreMonitor } from './store.monitor.js';
 import { type ColdStart, coldStartDuringOutage } from './backup-cold-start.fault.js';
 
-/** The kinds of fault, drawn uniformly. */
-export const FAULT_KINDS = ['kill', 'stop-leader', 'restart-store', 'cut-connections', 'cold-start-outage'] as const;
+/** The kinds of fault, drawn uniformly among those that apply to the store (`faultKinds`). */
+export const FAULT_KINDS = [
+  'kill',
+  'kill-leader',
+  'stop-leader',
+  'restart-store',
+  'cut-connections',
+  'cold-start-outage',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Faults that act on processes only: the ones that apply to a store without a server. */
+const PROCESS_FAULTS: readonly FaultKind[] = ['kill', 'kill-leader', 'stop-leader'];
+
+/** The faults that apply to `store`: all of them with a server; without one (SQLite), the process faults. */
+export function faultKinds(store: Pick<ChaosStore, 'hasServer'>): readonly FaultKind[] {
+  return store.hasServer ? FAULT_KINDS : PROCESS_FAULTS;
+}
 
 /** What the injector acts on. */
 export interface FaultTargets {
@@ -45,6 +63,7 @@ function isStopped(pid: number): boolean {
 export class FaultInjector {
   readonly counts: Record<FaultKind, number> = {
     kill: 0,
+    'kill-leader': 0,
     'stop-leader': 0,
     'restart-store': 0,
     'cut-connections': 0,
@@ -70,13 +89,15 @@ export class FaultInjector {
       const done =
         kind === 'kill'
           ? await this.kill(rng)
-          : kind === 'stop-leader'
-            ? await this.stopLeader(rng)
-            : kind === 'restart-store'
-              ? await this.restart()
-              : kind === 'cold-start-outage'
-                ? await this.coldStart(rng)
-                : await this.cut();
+          : kind === 'kill-leader'
+            ? await this.killLeader()
+            : kind === 'stop-leader'
+              ? await this.stopLeader(rng)
+              : kind === 'restart-store'
+                ? await this.restart()
+                : kind === 'cold-start-outage'
+                  ? await this.coldStart(rng)
+                  : await this.cut();
       if (done.startsWith('skipped')) this.skipped++;
       else this.counts[kind]++;
       return `${kind}: ${done}`;
@@ -88,10 +109,28 @@ export class FaultInjector {
   }
 
   /** SIGKILL a random instance, then start instances until there are as many as before. */
-  private async kill(rng: SeededRandom): Promise<string> {
+  private kill(rng: SeededRandom): Promise<string> {
     const live = this.t.cluster.live();
-    if (live.length === 0) return 'skipped (no live instance)';
-    const victim = rng.pick(live);
+    if (live.length === 0) return Promise.resolve('skipped (no live instance)');
+    return this.killAndReplace(rng.pick(live));
+  }
+
+  /** SIGKILL the leader (the one that says so, or the one running the checks), then replace it. */
+  private killLeader(): Promise<string> {
+    const leader = this.leader();
+    return leader ? this.killAndReplace(leader) : Promise.resolve('skipped (no single leader)');
+  }
+
+  /** The one live instance that leads: the only one that says so, or the one making the source calls. */
+  private leader(): Instance | undefined {
+    this.t.calls.poll();
+    const runner = this.t.calls.runner();
+    const leaders = this.t.cluster.leaders();
+    return leaders.length === 1 ? leaders[0] : leaders.find((i) => i.pid === runner);
+  }
+
+  /** Cold start: a fresh process on the same store and backup directory takes the dead one's place. */
+  private async killAndReplace(victim: Instance): Promise<string> {
     this.t.calls.poll();
     const leader = victim.leader || victim.pid === this.t.calls.runner();
     const at = Date.now();
@@ -113,11 +152,8 @@ export class FaultInjector {
    * again, and resume at once (and retry) if it was caught inside a call.
    */
   private async stopLeader(rng: SeededRandom): Promise<string> {
-    this.t.calls.poll();
-    const runner = this.t.calls.runner();
-    const leaders = this.t.cluster.leaders();
-    const leader = leaders.length === 1 ? leaders[0] : leaders.find((i) => i.pid === runner);
-    if (!leader) return `skipped (${leaders.length} processes say they lead)`;
+    const leader = this.leader();
+    if (!leader) return `skipped (${this.t.cluster.leaders().length} processes say they lead)`;
     for (let attempt = 0; attempt < 50; attempt++) {
       this.t.calls.poll();
       if (!this.t.calls.hasOpenCall(leader.pid)) {

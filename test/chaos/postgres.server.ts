@@ -11,6 +11,7 @@ import { CHAOS_NAMESPACE, type ChaosStore, holderPid, type StoreProbe } from './
 /** A PostgreSQL cluster started, crashed and restarted by a chaos run. */
 export class ChaosPostgresServer implements ChaosStore {
   readonly backend = 'postgres';
+  readonly hasServer = true;
   /** `pg_ctl stop -m immediate` is a crash, but the WAL keeps every committed row. */
   readonly persistent = true;
   readonly description: string;

@@ -14,6 +14,7 @@ import { CHAOS_NAMESPACE, type ChaosStore, holderPid, type StoreProbe } from './
 /** A redis-server started, crashed and restarted by a chaos run. */
 export class ChaosRedisServer implements ChaosStore {
   readonly backend = 'redis';
+  readonly hasServer = true;
   readonly persistent: boolean;
   readonly description: string;
   readonly env: Record<string, string>;

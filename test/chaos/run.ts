@@ -1,9 +1,9 @@
 /**
- * `npm run chaos -- --backend redis|postgres --seconds N [--seed S]
+ * `npm run chaos -- --backend redis|postgres|sqlite --seconds N [--seed S]
  * [--redis-persistence aof|none] [--instances 5] [--tasks 10]`
  *
  * Runs one chaos session (chaos.engine.ts) against a Redis or PostgreSQL that
- * it starts itself on a free loopback port, prints the invariants as Markdown
+ * it starts itself on a free loopback port, or a SQLite file in a temp directory, prints the invariants as Markdown
  * on stdout (progress on stderr) and exits 0 only when every invariant held.
  * The long run is `--seconds 600`.
  */
@@ -13,7 +13,7 @@ import { markdown } from './chaos.report.js';
 import { type ChaosBackend, storeSkip } from './chaos.store.js';
 
 const USAGE =
-  'usage: node build/test/chaos/run.js --backend redis|postgres --seconds N [--seed S] [--redis-persistence aof|none] [--instances N] [--tasks N]';
+  'usage: node build/test/chaos/run.js --backend redis|postgres|sqlite --seconds N [--seed S] [--redis-persistence aof|none] [--instances N] [--tasks N]';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +30,7 @@ const [seconds, instances, tasks] = [values.seconds, values.instances, values.ta
 const seed = values.seed === undefined ? undefined : Number(values.seed);
 const persistence = values['redis-persistence'] as 'aof' | 'none';
 const bad =
-  (!['redis', 'postgres'].includes(backend) && '--backend must be redis or postgres') ||
+  (!['redis', 'postgres', 'sqlite'].includes(backend) && '--backend must be redis, postgres or sqlite') ||
   (!(seconds > 0) && '--seconds must be a positive number') ||
   (seed !== undefined && !Number.isInteger(seed) && '--seed must be an integer') ||
   (!['aof', 'none'].includes(persistence) && '--redis-persistence must be aof or none') ||

@@ -14,6 +14,10 @@ export type InstanceEvent =
   | { type: 'ready'; port: number; at: number }
   | { type: 'change'; tag: string; version: number; at: number }
   | { type: 'leader'; leader: boolean; at: number }
+  /** A snapshot this instance installed whose data fails the fixture's schema (checked by hand). */
+  | { type: 'invalid'; tag: string; version: number; problem: string; at: number }
+  /** The module refused DATA (an InvalidSyncResultError in `status()`); TASK_SCHEMA=1 only. */
+  | { type: 'refused'; tag: string; leader: boolean; message: string; at: number }
   | { type: 'closed'; at: number };
 
 /** One child process running test/fixtures/instance.js. */
@@ -53,8 +57,16 @@ export class Instance {
     return this.events.flatMap((e) => (e.type === 'change' && e.tag === tag ? [e.version] : []));
   }
 
-  /** GET /state over HTTP. */
-  async state(): Promise<{ pid: number; leader: boolean; versions: Record<string, number | undefined> }> {
+  /**
+   * GET /state over HTTP: the versions it serves and, per tag, the version inside the data
+   * readers get and why that data fails the fixture's schema (null: it passes).
+   */
+  async state(): Promise<{
+    pid: number;
+    leader: boolean;
+    versions: Record<string, number | undefined>;
+    data: Record<string, { version?: unknown; problem: string | null }>;
+  }> {
     const response = await fetch(`http://127.0.0.1:${this.port}/state`);
     return (await response.json()) as never;
   }
