@@ -86,6 +86,23 @@ export class InvalidSyncResultError extends SyncError {
 export class SyncConnectionError extends SyncError {}
 
 /**
+ * A backend needs an optional peer dependency (`ioredis`, `pg`, `better-sqlite3`, `prom-client`) that the app
+ * has not installed. Raised where the package is first needed (a backend's `connect()` or first call, when it
+ * creates its own client), never at import. Not a `SyncConnectionError`: no retry and no backup fixes it,
+ * so it fails the bootstrap even with backups on.
+ */
+export class SyncPeerMissingError extends SyncError {
+  constructor(
+    message: string,
+    /** The package to install, e.g. `ioredis`. */
+    readonly packageName: string,
+    options: SyncErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * A store could not encode a snapshot (its serializer threw or returned nothing) or
  * decode a record it holds (corrupt or foreign payload). Every backend raises this one
  * for that fault; the last good data is kept.

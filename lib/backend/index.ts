@@ -22,7 +22,13 @@ export type { SyncLease, SyncLeaseInfo, SyncLock } from './sync-lock.interface.j
 export { SYNC_LOCK_METHODS } from './sync-lock.interface.js';
 export { jsonSerializer } from './sync-serializer.interface.js';
 export type { SyncSerializer } from './sync-serializer.interface.js';
-export { InvalidSyncOptionsError, SyncConnectionError, SyncError, SyncStoreFormatError } from '../sync.errors.js';
+export {
+  InvalidSyncOptionsError,
+  SyncConnectionError,
+  SyncError,
+  SyncPeerMissingError,
+  SyncStoreFormatError,
+} from '../sync.errors.js';
 export type { SyncErrorOptions } from '../sync.errors.js';
 export { describeValue } from './describe-value.util.js';
 export { withTimeout } from './with-timeout.util.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -129,6 +129,61 @@ export type Used = [SyncContext, SyncStore];
           `${c.name}: resolves dist/${c.build}/${sub}`,
         );
     }
+  });
+
+  it('names the missing optional peer and its install command, in both builds, when a backend connects', () => {
+    // Each backend builds its own client from a url, connection string or path: the app has no ioredis, pg nor
+    // better-sqlite3, so importing the subpath must work and connect() must say what to install.
+    const cases = [
+      ['/redis', 'RedisSyncStore', { url: 'redis://127.0.0.1:6379' }, 'ioredis'],
+      ['/redis', 'RedisSyncLock', { url: 'redis://127.0.0.1:6379' }, 'ioredis'],
+      ['/postgres', 'PostgresSyncStore', { connectionString: 'postgres://127.0.0.1:5432/test' }, 'pg'],
+      ['/postgres', 'PostgresSyncLock', { connectionString: 'postgres://127.0.0.1:5432/test' }, 'pg'],
+      ['/sqlite', 'SqliteSyncStore', { path: 'missing-peer.db' }, 'better-sqlite3'],
+      ['/sqlite', 'SqliteSyncLock', { path: 'missing-peer.db' }, 'better-sqlite3'],
+    ] as const;
+    const body = `
+      const { SyncError, SyncConnectionError } = await load('nestjs-version-sync');
+      const { SyncPeerMissingError } = await load('nestjs-version-sync/backend');
+      for (const [sub, name, options] of ${JSON.stringify(cases)}) {
+        const backend = new (await load('nestjs-version-sync' + sub))[name](options);
+        const error = await backend.connect().then(() => undefined, (e) => e);
+        await backend.close();
+        console.log(JSON.stringify({
+          name,
+          class: error?.constructor.name,
+          message: error?.message,
+          packageName: error?.packageName,
+          isSyncError: error instanceof SyncError,
+          isPeerMissing: error instanceof SyncPeerMissingError,
+          isConnectionError: error instanceof SyncConnectionError,
+        }));
+      }`;
+    writeFileSync(join(dir, 'missing-peer.mjs'), `const load = (s) => import(s);\n${body}`);
+    writeFileSync(join(dir, 'missing-peer.cjs'), `const load = async (s) => require(s);\n(async () => {${body}})();`);
+    const peers = (
+      JSON.parse(readFileSync(join(dir, 'node_modules/nestjs-version-sync/package.json'), 'utf8')) as {
+        peerDependencies: Record<string, string>;
+      }
+    ).peerDependencies;
+    for (const script of ['missing-peer.mjs', 'missing-peer.cjs']) {
+      const lines = run(process.execPath, [script], dir).trim().split('\n');
+      assert.equal(lines.length, cases.length, script);
+      for (const [i, line] of lines.entries()) {
+        const [, owner, , pkg] = cases[i];
+        const got = JSON.parse(line) as Record<string, unknown>;
+        console.log(`# ${script}: ${got.class}: ${got.message}`);
+        assert.equal(got.name, owner);
+        assert.equal(got.class, 'SyncPeerMissingError', line);
+        assert.deepEqual([got.isSyncError, got.isPeerMissing, got.isConnectionError], [true, true, false], line);
+        assert.equal(got.packageName, pkg, line);
+        const range = /\^\d+/.exec(peers[pkg])![0];
+        assert.ok(String(got.message).startsWith(`${owner} needs the package "${pkg}"`), line);
+        assert.ok(String(got.message).includes(`npm install ${pkg}@${range}`), line);
+      }
+    }
+    for (const pkg of ['ioredis', 'pg', 'better-sqlite3'])
+      assert.ok(!readdirSync(join(dir, 'node_modules')).includes(pkg), `${pkg} is not installed in the app`);
   });
 
   it('shows the dual-package hazard: one process that imports and requires it gets two copies', () => {

@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import pg from 'pg';
-import type { ClientConfig, Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import type { Client, ClientConfig, Pool, PoolClient, PoolConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { SyncError, type SyncConnectionError } from '../../backend/index.js';
-import { BoundedCaller, durationOption, invalidOption, redactUrl, secretsOf } from '../shared/index.js';
+import { BoundedCaller, durationOption, invalidOption, optionalPeer, redactUrl, secretsOf } from '../shared/index.js';
 import {
   FIX_POSTGRES_AUTO_CREATE,
   FIX_POSTGRES_BOTH,
@@ -34,6 +33,9 @@ export interface PostgresConnectionOptions {
   queryTimeout?: number;
 }
 
+/** pg, an optional peer: loaded only to open a pool from `connectionString` or the LISTEN connection. */
+const loadPg = optionalPeer('pg', '^8', () => import('pg'));
+
 const DEFAULT_CONNECT_TIMEOUT = 5_000;
 const DEFAULT_QUERY_TIMEOUT = 10_000;
 /** Small on purpose: every statement is one short round trip, and each process has a store and a lock. */
@@ -53,9 +55,15 @@ function isPool(value: unknown): value is Pool {
  * The pool of a PostgreSQL backend and the rules around it: option checks,
  * ownership (only a pool created here is ended), bounded time for every call,
  * and errors that say where and why without ever showing a password.
+ * A pool from `connectionString` is created at the first call (connect() at
+ * bootstrap), as that is when pg, an optional peer, is loaded.
  */
 export class PostgresConnection {
-  readonly pool: Pool;
+  /** The pool passed in, or ours once created. */
+  private pool: Pool | undefined;
+  /** Settings of our pool, before it exists; a passed-in pool has its own `options`. */
+  private readonly poolConfig: PoolConfig | undefined;
+  private creating: Promise<Pool> | undefined;
   readonly schema: string;
   readonly autoCreate: boolean;
   /** ms a connection attempt may take. */
@@ -104,7 +112,7 @@ export class PostgresConnection {
       secrets = secretsOf(connectionString);
       target = redactUrl(connectionString);
       this.owned = true;
-      this.pool = this.createPool(connectionString);
+      this.poolConfig = this.ownPoolConfig(connectionString);
     }
     this.caller = new BoundedCaller({ owner, server: POSTGRES, target, secrets, hint: postgresHint });
   }
@@ -120,7 +128,10 @@ export class PostgresConnection {
     text: string,
     values?: unknown[],
   ): Promise<QueryResult<R>> {
-    return this.bounded(action, this.pool.query<R>(this.statement(text, values)));
+    return this.bounded(
+      action,
+      this.obtain().then((pool) => pool.query<R>(this.statement(text, values))),
+    );
   }
 
   /**
@@ -129,7 +140,7 @@ export class PostgresConnection {
    * a session advisory lock) outlives a failure.
    */
   async session<T>(action: string, work: (run: (text: string) => Promise<unknown>) => Promise<T>): Promise<T> {
-    const pending = this.pool.connect();
+    const pending = this.obtain().then((pool) => pool.connect());
     let client: PoolClient;
     try {
       client = await this.bounded(action, pending);
@@ -169,10 +180,16 @@ export class PostgresConnection {
     return this.caller.failure(action, cause);
   }
 
+  /** A dedicated client (the LISTEN connection), not connected, to the same server as the pool. */
+  async newClient(applicationName: string): Promise<Client> {
+    const pg = (await loadPg(this.owner)).default;
+    return new pg.Client(this.clientConfig(applicationName));
+  }
+
   /** Settings for a dedicated client (the LISTEN connection) to the same server as the pool. */
-  clientConfig(applicationName: string): ClientConfig {
+  private clientConfig(applicationName: string): ClientConfig {
     return {
-      ...(this.pool.options ?? {}),
+      ...((this.poolConfig ?? this.pool?.options) as ClientConfig | undefined),
       application_name: applicationName.slice(0, 63),
       connectionTimeoutMillis: this.connectTimeout,
       query_timeout: this.queryTimeout,
@@ -183,12 +200,21 @@ export class PostgresConnection {
   /** Ends the pool if this connection created it; a passed-in pool is left alone. Idempotent. */
   close(): Promise<void> {
     if (!this.owned) return Promise.resolve();
-    this.ending ??= this.pool.end().catch(() => undefined);
+    // Not created yet: nothing to end, and obtain() creates none any more.
+    this.ending ??= (this.creating ?? Promise.resolve(this.pool)).then((pool) => pool?.end()).catch(() => undefined);
     return this.ending;
   }
 
-  private createPool(connectionString: string): Pool {
-    const pool = new pg.Pool({
+  /** The pool: the one passed in, or ours, created (and pg loaded) at the first call. */
+  private obtain(): Promise<Pool> {
+    if (this.pool) return Promise.resolve(this.pool);
+    if (this.ending) return Promise.reject(new Error('Cannot use a pool after calling end on the pool'));
+    this.creating ??= this.createPool().finally(() => (this.creating = undefined));
+    return this.creating;
+  }
+
+  private ownPoolConfig(connectionString: string): PoolConfig {
+    return {
       connectionString,
       max: OWN_POOL_SIZE,
       idleTimeoutMillis: 10_000,
@@ -198,11 +224,17 @@ export class PostgresConnection {
       keepAlive: true,
       // Names the schema so an operator can tell which app's connections these are.
       application_name: `nestjs-version-sync:${this.schema}`.slice(0, 63),
-    });
+    };
+  }
+
+  private async createPool(): Promise<Pool> {
+    const pg = (await loadPg(this.owner)).default;
+    const pool = new pg.Pool(this.poolConfig);
     // An idle pooled connection that dies (server restart, network) emits 'error' on the pool;
     // unhandled, that would crash the process. The pool drops the client and opens a new one on demand.
     const logger = new Logger(this.owner);
     pool.on('error', (error) => logger.warn(this.failure('keep an idle connection', error).message));
+    this.pool = pool;
     return pool;
   }
 }

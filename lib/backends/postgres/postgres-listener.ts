@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import pg from 'pg';
 import type { Client, Notification } from 'pg';
+import { SyncPeerMissingError } from '../../backend/index.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { quoteIdentifier } from './postgres-identifiers.js';
 import { POSTGRES_LISTENER_RESTORED, POSTGRES_SUBSCRIBER_THREW } from './postgres.messages.js';
@@ -65,6 +65,7 @@ export class PostgresListener {
       // treat it as lost and wait for the reconnection, which LISTENs to every channel again.
       if (client && !this.closed && (await this.relistened(client, error))) return remove;
       await remove();
+      if (error instanceof SyncPeerMissingError) throw error;
       throw this.connection.failure(`LISTEN on channel "${channel}"`, error);
     }
   }
@@ -113,7 +114,7 @@ export class PostgresListener {
   }
 
   private async open(): Promise<Client> {
-    const client = new pg.Client(this.connection.clientConfig(this.applicationName));
+    const client = await this.connection.newClient(this.applicationName);
     // Registered before connect(): an error emitted with no listener would crash the process.
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));

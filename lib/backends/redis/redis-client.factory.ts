@@ -1,5 +1,5 @@
-import { Redis, type Cluster } from 'ioredis';
-import { backoffDelay, durationOption, invalidOption, redactUrl, secretsOf } from '../shared/index.js';
+import type { Cluster, Redis } from 'ioredis';
+import { backoffDelay, durationOption, invalidOption, optionalPeer, redactUrl, secretsOf } from '../shared/index.js';
 import { FIX_REDIS_BOTH, FIX_REDIS_CLIENT, FIX_REDIS_MISSING, FIX_REDIS_URL } from './redis.messages.js';
 
 /** Either reply mapping of ioredis: the backend reads only arrays, strings, numbers and Buffers. */
@@ -25,9 +25,18 @@ export interface RedisConnectionOptions {
 /** Default of the `timeout` option, ms. */
 export const DEFAULT_REDIS_TIMEOUT = 5_000;
 
-/** The client to use, checked or created, with what messages may say about it. */
+/** ioredis, an optional peer: loaded only to create a client from `url` (a client passed in needs no import). */
+const loadIoredis = optionalPeer('ioredis', '^6', () => import('ioredis'));
+
+/** The client to use, checked or to be created, with what messages may say about it. */
 export interface ResolvedRedisClient {
-  readonly client: RedisClient;
+  /** The client passed in; `undefined` when it is created from `url` by `create`. */
+  readonly client?: RedisClient;
+  /**
+   * Creates the client from `url` (not connected), loading ioredis first: rejects with a
+   * `SyncPeerMissingError` when ioredis is not installed. Whoever calls it closes the client.
+   */
+  readonly create?: () => Promise<RedisClient>;
   /** Created here from `url`: whoever resolved it closes it. */
   readonly owned: boolean;
   /** The server as messages name it: a redacted URL, or host:port of a client passed in. */
@@ -72,7 +81,7 @@ function describeClient(client: RedisClient): string {
 
 /**
  * Checks the connection options of `owner` and returns the client to use: the
- * one passed in, or one created from `url`. Throws `InvalidSyncOptionsError`s
+ * one passed in, or how to create one from `url`. Throws `InvalidSyncOptionsError`s
  * that name the option and the value, with any password redacted.
  */
 export function resolveRedisClient(owner: string, options: RedisConnectionOptions): ResolvedRedisClient {
@@ -96,12 +105,13 @@ export function resolveRedisClient(owner: string, options: RedisConnectionOption
   // lazyConnect: nothing happens before the first call or connect(). No offline queue and no
   // resending: while Redis is down a call fails at once, and a call that timed out is never sent
   // later (a late acquire would hold a lease nobody knows of, a late write would land unseen).
-  const created = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeout,
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
-    retryStrategy,
-  });
-  return { client: created, owned: true, target: redactUrl(url), timeout, secrets: secretsOf(url) };
+  const create = async (): Promise<RedisClient> =>
+    new (await loadIoredis(owner)).Redis(url, {
+      lazyConnect: true,
+      connectTimeout: timeout,
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+      retryStrategy,
+    });
+  return { create, owned: true, target: redactUrl(url), timeout, secrets: secretsOf(url) };
 }

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { SyncConnectionError, SyncError } from '../../backend/index.js';
+import { SyncConnectionError, SyncError, SyncPeerMissingError } from '../../backend/index.js';
 import { BACKEND_CLOSED, BoundedCaller } from '../shared/index.js';
 import { resolveRedisClient, type RedisClient, type RedisConnectionOptions } from './redis-client.factory.js';
 import { REDIS, redisHint } from './redis.messages.js';
@@ -21,9 +21,14 @@ function messageOf(error: unknown): string {
  * The client of one store or lock (see `resolveRedisClient`): connects it,
  * bounds every call in time and turns failures into `SyncConnectionError`s
  * that name the (redacted) server, never a password (see `BoundedCaller`).
+ * A client from `url` is created when first needed (connect() at bootstrap,
+ * or the first call), as that is when ioredis, an optional peer, is loaded.
  */
 export class RedisConnection {
-  readonly client: RedisClient;
+  /** The client passed in, or ours once created. */
+  private current: RedisClient | undefined;
+  private readonly create: (() => Promise<RedisClient>) | undefined;
+  private creating: Promise<RedisClient> | undefined;
   /** Whether the client was created here from `url`, so `close()` closes it. */
   readonly owned: boolean;
   /** ms each call may take. */
@@ -42,7 +47,7 @@ export class RedisConnection {
     options: RedisConnectionOptions,
   ) {
     const resolved = resolveRedisClient(owner, options);
-    this.client = resolved.client;
+    this.create = resolved.create;
     this.owned = resolved.owned;
     this.timeout = resolved.timeout;
     this.caller = new BoundedCaller({
@@ -53,20 +58,26 @@ export class RedisConnection {
       hint: redisHint,
       lastError: () => this.lastError,
     });
-    this.client.on('error', this.onError);
-    this.client.on('ready', this.onReady);
+    if (resolved.client) this.attach(resolved.client);
+  }
+
+  /** The client's own ioredis `keyPrefix`, if any (none on ours); for scripts that build keys themselves. */
+  clientKeyPrefix(): string {
+    const options = this.current?.options as { keyPrefix?: string; redisOptions?: { keyPrefix?: string } } | undefined;
+    return options?.keyPrefix ?? options?.redisOptions?.keyPrefix ?? '';
   }
 
   /** Runs `action` with the client, bounded by `timeout`; failures become `SyncConnectionError`s. */
   call<T>(action: string, work: (client: RedisCommandClient) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError());
     const opening = this.open();
-    if (!opening && this.owned && this.client.status !== 'ready') {
+    // Without an opening, the client exists: open() creates ours when it does not.
+    if (!opening && this.owned && this.current!.status !== 'ready') {
       // Reconnecting in the background: fail now rather than queue (see the client options).
-      return Promise.reject(this.caller.failure(action, new Error(`not connected (${this.client.status})`)));
+      return Promise.reject(this.caller.failure(action, new Error(`not connected (${this.current!.status})`)));
     }
-    const client = this.client as unknown as RedisCommandClient;
-    return this.settle(action, opening ? opening.then(() => work(client)) : work(client));
+    const run = () => work(this.current as unknown as RedisCommandClient);
+    return this.settle(action, opening ? opening.then(run) : run());
   }
 
   /** Bounds a promise from this connection (or its subscriber) by `timeout` and translates its failure. */
@@ -84,13 +95,15 @@ export class RedisConnection {
     if (this.closed) throw this.closedError();
     this.lastError = undefined;
     try {
-      const opening = this.open() ?? (this.client.status === 'wait' ? this.client.connect() : this.untilReady());
+      const opening = this.open() ?? (this.current!.status === 'wait' ? this.current!.connect() : this.untilReady());
       if (opening) await this.settle('connect', opening);
-      await this.settle('connect', (this.client as unknown as RedisCommandClient).ping());
+      await this.settle('connect', (this.current as unknown as RedisCommandClient).ping());
     } catch (error) {
+      // ioredis is not installed: nothing was created, and it is no connection problem.
+      if (error instanceof SyncPeerMissingError) throw error;
       // Stop the reconnection loop of our own client: a failed bootstrap must not keep the process alive.
       if (this.owned) {
-        this.client.disconnect();
+        this.current?.disconnect();
         this.stopped = true;
       }
       // The root reason (the ioredis error, or the timeout), with the hint about connecting.
@@ -104,19 +117,22 @@ export class RedisConnection {
    * commands until then. `undefined` when there is nothing to wait for.
    */
   private untilReady(): Promise<void> | undefined {
-    const status = this.client.status;
+    const client = this.current!;
+    const status = client.status;
     if (status !== 'connecting' && status !== 'connect' && status !== 'reconnecting') return undefined;
-    return new Promise((resolve) => this.client.once('ready', () => resolve()));
+    return new Promise((resolve) => client.once('ready', () => resolve()));
   }
 
   /**
    * A new connection to the same server(s) with the same options, for pub/sub; the caller closes it.
    * Its SUBSCRIBE may wait for the connection (offline queue) and it subscribes again after a reconnection.
+   * Async because our client may not exist yet (see `obtain`).
    */
-  duplicate(): RedisClient {
-    const duplicate = this.client.isCluster
-      ? (this.client as Cluster).duplicate(undefined, { lazyConnect: true, enableOfflineQueue: true })
-      : (this.client as Redis).duplicate({ lazyConnect: true, enableOfflineQueue: true, autoResubscribe: true });
+  async duplicate(): Promise<RedisClient> {
+    const client = await this.obtain();
+    const duplicate = client.isCluster
+      ? (client as Cluster).duplicate(undefined, { lazyConnect: true, enableOfflineQueue: true })
+      : (client as Redis).duplicate({ lazyConnect: true, enableOfflineQueue: true, autoResubscribe: true });
     duplicate.on('error', this.onError);
     return duplicate;
   }
@@ -125,23 +141,47 @@ export class RedisConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.client.off('error', this.onError);
-    this.client.off('ready', this.onReady);
+    // Not created yet (or being created: open() then stops at the closed check): nothing to close.
+    const client = this.current;
+    if (!client) return;
+    client.off('error', this.onError);
+    client.off('ready', this.onReady);
     if (!this.owned) return;
-    if (this.client.status === 'ready') await this.settle('quit', this.client.quit()).catch(() => undefined);
-    this.client.disconnect();
+    if (client.status === 'ready') await this.settle('quit', client.quit()).catch(() => undefined);
+    client.disconnect();
+  }
+
+  private attach(client: RedisClient): void {
+    client.on('error', this.onError);
+    client.on('ready', this.onReady);
+    this.current = client;
+  }
+
+  /** The client: the one passed in, or ours, created (and ioredis loaded) at the first need. */
+  private obtain(): Promise<RedisClient> {
+    if (this.current) return Promise.resolve(this.current);
+    this.creating ??= this.create!()
+      .then((client) => (this.attach(client), client))
+      .finally(() => (this.creating = undefined));
+    return this.creating;
   }
 
   /**
    * Starts connecting a client of ours that is not connected and not reconnecting by itself
-   * (never connected yet, or stopped after a failed connect()); the promise all callers wait for.
+   * (not created yet, never connected, or stopped after a failed connect()); the promise all callers wait for.
    */
   private open(): Promise<void> | undefined {
     if (!this.owned) return undefined;
-    const status = this.client.status;
-    if (!this.opening && (status === 'wait' || status === 'end' || (this.stopped && status === 'reconnecting'))) {
+    const status = this.current?.status;
+    const idle = status === undefined || status === 'wait' || status === 'end';
+    if (!this.opening && (idle || (this.stopped && status === 'reconnecting'))) {
       this.stopped = false;
-      this.opening = this.client.connect().finally(() => (this.opening = undefined));
+      this.opening = this.obtain()
+        .then((client) => {
+          if (this.closed) throw this.closedError();
+          return client.connect();
+        })
+        .finally(() => (this.opening = undefined));
     }
     return this.opening;
   }

@@ -39,7 +39,10 @@ export class RedisSubscriber<T> {
         listeners = new Set();
         this.listeners.set(channel, listeners);
         try {
-          await this.source.settle(`subscribe to ${channel}`, this.open().subscribe(channel));
+          await this.source.settle(
+            `subscribe to ${channel}`,
+            this.open().then((connection) => connection.subscribe(channel)),
+          );
         } catch (error) {
           await this.drop(channel);
           throw error;
@@ -68,9 +71,9 @@ export class RedisSubscriber<T> {
     });
   }
 
-  private open(): RedisClient {
+  private async open(): Promise<RedisClient> {
     if (!this.connection) {
-      const connection = this.source.duplicate();
+      const connection = await this.source.duplicate();
       connection.on('message', (channel: string, message: string) => this.dispatch(channel, message));
       this.connection = connection;
     }

@@ -145,10 +145,10 @@ export class RedisSyncStore implements SyncStore {
 
   async heads(namespace: string): Promise<Map<string, SyncRecordHead>> {
     const keys = this.keys.of(namespace);
-    // The script builds record keys itself, so it must add the client's own ioredis keyPrefix, if any.
-    const recordPrefix = `${this.clientKeyPrefix()}${keys.recordPrefix}`;
+    // The script builds record keys itself, so it must add the client's own ioredis keyPrefix, if any
+    // (read in the call: a client created from `url` exists only from then).
     const flat = (await this.connection.call('read the heads', (client) =>
-      HEADS_SCRIPT.run(client, [keys.tags], [recordPrefix]),
+      HEADS_SCRIPT.run(client, [keys.tags], [`${this.connection.clientKeyPrefix()}${keys.recordPrefix}`]),
     )) as string[];
     const heads = new Map<string, SyncRecordHead>();
     const width = HEAD_FIELDS.length + 1;
@@ -193,10 +193,4 @@ export class RedisSyncStore implements SyncStore {
   }
 
   private heartbeatsOnce: RedisHeartbeats | undefined;
-
-  private clientKeyPrefix(): string {
-    const { client } = this.connection;
-    const options = client.options as { keyPrefix?: string; redisOptions?: { keyPrefix?: string } };
-    return options.keyPrefix ?? options.redisOptions?.keyPrefix ?? '';
-  }
 }

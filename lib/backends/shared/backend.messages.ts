@@ -26,6 +26,10 @@ export const BACKEND_CALL_FAILED = (
   `${owner} could not ${action} (${where}): ${clause(cause)}` +
   `${lastError && lastError !== cause ? ` (last connection error: ${clause(lastError)})` : ''}. ${hint}`;
 
+export const PEER_MISSING = (owner: string, name: string, range: string) =>
+  `${owner} needs the package "${name}", an optional peer dependency of nestjs-version-sync, ` +
+  `and it is not installed where nestjs-version-sync can load it. Install it in the app: npm install ${name}@${range}`;
+
 export const BACKEND_CLOSED = (owner: string, server: string) =>
   `${owner} was closed: create a new instance to use ${server} again.`;
 

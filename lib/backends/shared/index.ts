@@ -16,6 +16,8 @@ export {
   invalidArgument,
   invalidOption,
 } from './backend-options.checks.js';
+export { optionalPeer } from './optional-peer.js';
+export type { OptionalPeerLoader } from './optional-peer.js';
 export { decodeRecordData, encodeRecordData } from './record-data.codec.js';
 export { redactSecrets, redactUrl, secretsOf } from './redaction.util.js';
 export { decodeEvent } from './store-event.codec.js';

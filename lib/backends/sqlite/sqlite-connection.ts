@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database, Transaction } from 'better-sqlite3';
 import { SyncConnectionError, SyncError } from '../../backend/index.js';
-import { BACKEND_CLOSED, backoffDelay, BoundedCaller } from '../shared/index.js';
+import { BACKEND_CLOSED, backoffDelay, BoundedCaller, optionalPeer } from '../shared/index.js';
 import { normalizeSqliteOptions } from './sqlite-connection.options.js';
 import type { NormalizedSqliteOptions, SqliteConnectionOptions } from './sqlite-connection.options.js';
 import { networkFileSystemOf } from './sqlite-file-system.js';
@@ -16,6 +16,9 @@ export interface SqliteHandle {
   readonly db: Database;
   readonly statements: SqliteStatements;
 }
+
+/** better-sqlite3, an optional peer: loaded only to open a file from `path` (a `database` passed in needs none). */
+const loadBetterSqlite3 = optionalPeer('better-sqlite3', '^12', () => import('better-sqlite3'));
 
 /** SQLite's "another connection holds the lock" results: waited for and retried, never shown to the app. */
 const isBusy = (error: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown })?.code ?? ''));
@@ -66,8 +69,11 @@ export class SqliteConnection {
     });
   }
 
-  /** The open connection: opens it (and creates the tables) on first use. Synchronous; throws SQLite errors. */
-  open(): SqliteHandle {
+  /**
+   * The open connection: opens it (and creates the tables) on first use. Synchronous; throws SQLite errors.
+   * `driver` is better-sqlite3's `Database`, loaded by `run` when no `database` was passed in.
+   */
+  private open(driver: typeof BetterSqlite3 | undefined): SqliteHandle {
     if (this.closed) throw new SyncConnectionError(BACKEND_CLOSED(this.owner, this.caller.where));
     if (this.handle) return this.handle;
     const { database, busyTimeout, tablePrefix } = this.options;
@@ -76,7 +82,7 @@ export class SqliteConnection {
       const kind = networkFileSystemOf(dirname(this.file));
       if (kind) throw networkFileSystem(this.owner, this.file, kind);
     }
-    const db = database ?? new BetterSqlite3(this.file, { timeout: busyTimeout });
+    const db = database ?? new driver!(this.file, { timeout: busyTimeout });
     try {
       // WAL: readers never wait for the writer, and a commit touches the -wal file, which followers watch.
       if (!memory && String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') {
@@ -97,13 +103,15 @@ export class SqliteConnection {
 
   /**
    * Runs `work` on the open connection; a busy database is retried until the
-   * call's timeout. Any failure becomes a `SyncConnectionError` naming the file.
+   * call's timeout. Any failure becomes a `SyncConnectionError` naming the file;
+   * better-sqlite3 missing, a `SyncPeerMissingError` (at the first call: connect() at bootstrap).
    */
   async run<T>(action: string, work: (handle: SqliteHandle) => T): Promise<T> {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        return work(this.open());
+        const driver = this.handle || this.options.database ? undefined : (await loadBetterSqlite3(this.owner)).default;
+        return work(this.open(driver));
       } catch (error) {
         const waited = Date.now() - started;
         if (!isBusy(error) || waited >= this.options.timeout) throw this.failure(action, error);
