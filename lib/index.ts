@@ -35,6 +35,7 @@ export {
   SyncCallbackError,
   SyncConnectionError,
   SyncError,
+  SyncPeerMissingError,
   SyncStoreFormatError,
   SyncTasksNotRegisteredError,
   SyncTimeoutError,
