@@ -17,11 +17,19 @@ import { SyncReplicaState } from '../replica.state.js';
 /**
  * Publishes this process's heartbeat through the store: who it is, whether it leads, and
  * per task the version it serves. Once per min(interval, leaseTtl / 3), with the lease TTL
- * as expiry (a dead process leaves the fleet within `leaseTtl`), and right after each
- * install so a new version shows in the fleet without waiting a period. A clean shutdown
+ * as expiry (a dead process leaves the fleet within `leaseTtl`), and soon after an
+ * install (one beat per burst, `INSTALL_BEAT_DELAY` ms after the first install of it) so a
+ * new version shows in the fleet without waiting a period. A clean shutdown
  * removes the beat. A store without heartbeat methods gets none; `fleet()` then lists
  * only this process.
  */
+/**
+ * ms between an install and the beat that announces it. A beat describes every task, so a
+ * beat per install would cost O(tasks²) when thousands of tasks install at once (a start, a
+ * takeover): a burst of installs is announced by one beat instead.
+ */
+export const INSTALL_BEAT_DELAY = 20;
+
 @Injectable()
 export class SyncFleetPublisher implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly startedAt = Date.now();
@@ -30,6 +38,7 @@ export class SyncFleetPublisher implements OnModuleInit, OnApplicationBootstrap,
   private readonly installedAt = new Map<string, number>();
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
   private again = false;
   private stopped = true;
@@ -49,7 +58,11 @@ export class SyncFleetPublisher implements OnModuleInit, OnApplicationBootstrap,
   onModuleInit(): void {
     this.subscription = this.state.changes$.subscribe((snapshot) => {
       this.installedAt.set(snapshot.tag, Date.now());
-      if (!this.stopped) this.beat();
+      if (this.stopped || this.soon) return;
+      this.soon = setTimeout(() => {
+        this.soon = undefined;
+        if (!this.stopped) this.beat();
+      }, INSTALL_BEAT_DELAY);
     });
   }
 
@@ -63,6 +76,7 @@ export class SyncFleetPublisher implements OnModuleInit, OnApplicationBootstrap,
     const wasRunning = !this.stopped;
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.soon);
     this.subscription?.unsubscribe();
     await this.sending;
     if (wasRunning) await this.options.store.leave?.(this.options.name, this.keeper.holder).catch(() => undefined);
