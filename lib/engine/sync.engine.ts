@@ -18,6 +18,7 @@ import { SyncReplicaState } from './replica.state.js';
 import { whenReady } from './ready.waiter.js';
 import { SyncTaskRunner } from './task.runner.js';
 import { SyncBackup } from './backup/backup.service.js';
+import { SyncFleetPublisher } from './fleet/fleet.publisher.js';
 
 /**
  * The engine's lifecycle: connects the backends and starts following and
@@ -42,6 +43,7 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly channel: SyncRefreshChannel,
     private readonly state: SyncReplicaState,
     private readonly backup: SyncBackup,
+    private readonly fleet: SyncFleetPublisher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -85,6 +87,7 @@ export class SyncEngine implements OnApplicationBootstrap, BeforeApplicationShut
     this.channel.bind((tag) => this.runner.runNow(tag));
     await this.replicator.start((event) => this.onEvent(event));
     await this.keeper.start((term) => this.onTerm(term));
+    this.fleet.start();
   }
 
   /**

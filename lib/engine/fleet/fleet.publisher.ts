@@ -1,11 +1,4 @@
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { hostname } from 'node:os';
 import type { Subscription } from 'rxjs';
 import { SYNC_OPTIONS } from '../../sync.constants.js';
@@ -31,7 +24,7 @@ import { SyncReplicaState } from '../replica.state.js';
 export const INSTALL_BEAT_DELAY = 20;
 
 @Injectable()
-export class SyncFleetPublisher implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class SyncFleetPublisher implements OnModuleInit, BeforeApplicationShutdown {
   readonly startedAt = Date.now();
   private readonly logger = new Logger('SyncModule');
   private readonly host = hostname();
@@ -66,8 +59,13 @@ export class SyncFleetPublisher implements OnModuleInit, OnApplicationBootstrap,
     });
   }
 
-  onApplicationBootstrap(): void {
-    if (typeof this.options.store.heartbeat !== 'function') return;
+  /**
+   * Starts beating. Called by the engine once the store is connected and this process has
+   * joined (at bootstrap, or when a store that was down at bootstrap answers): a beat sent
+   * before would hit a store that is not connected yet.
+   */
+  start(): void {
+    if (typeof this.options.store.heartbeat !== 'function' || !this.stopped) return;
     this.stopped = false;
     this.beat();
   }
