@@ -87,13 +87,12 @@ export class SyncReplicaState {
     const state = this.entry(tag);
     this.seen(state, record.checkedAt);
     if (record.revision <= state.revision) return false;
-    // --- backup: live data of the version a backup already serves only marks it live (no second change event).
+    // Live data of the version a backup already serves only marks it live (no second change event).
     if (state.origin === 'backup' && state.snapshot?.version === record.version) {
       state.origin = 'live';
       state.revision = record.revision;
       return false;
     }
-    // --- end backup
     const data = this.options.freeze ? deepFreeze(record.data) : record.data;
     state.snapshot = Object.freeze({ tag, version: record.version, data, modifiedAt: new Date(record.modifiedAt) });
     state.revision = record.revision;

@@ -5,27 +5,26 @@
  * `none` a restart empties the store; the README says what that may cost (a lost lease
  * lets two processes call the source until the old leader's next renewal), and the run shows it.
  */
-import { rmSync } from 'node:fs';
 import { RedisNamespaceKeys } from '../../lib/backends/redis/redis-keys.js';
 import { RedisServer } from '../support/redis.server.js';
-import { onExit, signal } from './chaos.cleanup.js';
-import { CHAOS_NAMESPACE, type ChaosStore, holderPid, type StoreProbe } from './chaos.store.js';
+import { signal } from './chaos.cleanup.js';
+import { ChaosServerStore } from './chaos-server.store.js';
+import { CHAOS_NAMESPACE, holderPid, type StoreProbe } from './chaos.store.js';
 
 /** A redis-server started, crashed and restarted by a chaos run. */
-export class ChaosRedisServer implements ChaosStore {
+export class ChaosRedisServer extends ChaosServerStore<RedisServer> {
   readonly backend = 'redis';
-  readonly hasServer = true;
   readonly persistent: boolean;
   readonly description: string;
   readonly env: Record<string, string>;
   private readonly keys = new RedisNamespaceKeys(CHAOS_NAMESPACE, CHAOS_NAMESPACE);
-  private readonly unregister: () => void;
 
   private constructor(
-    private readonly server: RedisServer,
+    server: RedisServer,
     persistence: 'aof' | 'none',
     private readonly tags: string[],
   ) {
+    super(server, () => signal(server.pid, 'SIGKILL'));
     this.persistent = persistence === 'aof';
     this.description = `own redis-server on 127.0.0.1:${server.port}, ${
       this.persistent
@@ -33,32 +32,11 @@ export class ChaosRedisServer implements ChaosStore {
         : 'no persistence (a crash empties the store)'
     }`;
     this.env = { SYNC_REDIS_URL: server.url, SYNC_KEY_PREFIX: CHAOS_NAMESPACE };
-    this.unregister = onExit(() => {
-      signal(this.server.pid, 'SIGKILL');
-      rmSync(this.server.dir, { recursive: true, force: true });
-    });
   }
 
   /** Starts a server on a free port with `persistence`; `tags` are the tasks whose fences `probe` reads. */
   static async start(tags: string[], persistence: 'aof' | 'none'): Promise<ChaosRedisServer> {
     return new ChaosRedisServer(await RedisServer.start({ persistence }), persistence, tags);
-  }
-
-  restart(): Promise<void> {
-    return this.server.restart();
-  }
-
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
-
-  /** Starts the stopped server again on the same port. */
-  start(): Promise<void> {
-    return this.server.restart();
-  }
-
-  cutConnections(): Promise<number> {
-    return this.server.cutConnections();
   }
 
   async probe(): Promise<StoreProbe | undefined> {
@@ -82,10 +60,5 @@ export class ChaosRedisServer implements ChaosStore {
       fences,
       lease: { fence: Number(lease.slice(0, split)), pid: holderPid(lease.slice(split + 1)) },
     };
-  }
-
-  async dispose(): Promise<void> {
-    await this.server.dispose();
-    this.unregister();
   }
 }
