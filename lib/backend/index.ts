@@ -13,6 +13,7 @@ export type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouch,
   SyncTouchResult,
   SyncWriteResult,
 } from './sync-store.interface.js';

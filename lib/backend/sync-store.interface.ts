@@ -34,6 +34,13 @@ export type SyncWriteResult =
  */
 export type SyncTouchResult = 'touched' | 'fenced' | 'absent';
 
+/** One unchanged check in a `SyncStore.touchMany` batch. */
+export interface SyncTouch {
+  readonly tag: string;
+  readonly version: SyncVersion;
+  readonly checkedAt: number;
+}
+
 /** Messages carried on a namespace's channel. */
 export type SyncStoreEvent =
   /** A snapshot was written (published by the store itself, in the same step as the write). */
@@ -44,6 +51,12 @@ export type SyncStoreEvent =
       readonly revision: number;
       /** The writer's `record.trace`, if any: links a follower's install span to the leader's check. */
       readonly trace?: string;
+      /**
+       * The whole record, decoded, when the store sent a small snapshot with the notification
+       * (each backend says up to what size). A follower installs it without a read, under the
+       * same rule as a read record: only if `revision` is newer than its replica.
+       */
+      readonly record?: StoredSyncRecord;
     }
   /** A follower asks the leader to check `tag` now. */
   | { readonly type: 'refresh'; readonly tag: string; readonly id: string }
@@ -88,6 +101,13 @@ export interface SyncStore {
     checkedAt: number,
     fence: number,
   ): Promise<SyncTouchResult>;
+  /**
+   * Optional: `touch` for every check of `touches` (distinct tags) under one `fence`, in one
+   * round trip (one script, statement or transaction), each judged as `touch` would judge it
+   * alone; results in the order of `touches`. The leader batches a tick's unchanged checks
+   * through it when the store has it, and calls `touch` once per check otherwise.
+   */
+  touchMany?(namespace: string, touches: readonly SyncTouch[], fence: number): Promise<SyncTouchResult[]>;
   /** The namespace-wide change counter: one cheap read tells a follower whether anything changed. */
   revision(namespace: string): Promise<number>;
   /** Heads of every record of the namespace, in one round trip. */

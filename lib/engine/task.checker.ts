@@ -69,7 +69,9 @@ export class SyncTaskChecker {
       const value = state.task.schema
         ? await checkSchema(state.task, data, (issues) => SCHEMA_REFUSED(tag, version, issues))
         : data;
-      term.signal.throwIfAborted();
+      // Re-checked by the clock, not only the signal: after the event loop was blocked (a huge
+      // document's JSON work) the watchdog has not fired yet, and the term may be over.
+      if (!term.valid()) term.signal.throwIfAborted();
       const record = { tag, version, data, modifiedAt: Date.now(), checkedAt: Date.now(), fence: term.lease.fence };
       const trace = probe.traceparent;
       const result = await probe.step('write', () => store.write(name, trace ? { ...record, trace } : record));
