@@ -70,15 +70,16 @@ describe('SyncEngine', () => {
     );
   });
 
-  it("registers its timers as sync:<name>:<tag> in the app's SchedulerRegistry when ScheduleModule is imported", async () => {
-    current = await createSyncApp({ interval: 50, name: 'prices' }, [taskFor('eur', new VersionedSource())], {
-      imports: [ScheduleModule.forRoot()],
-    });
+  it("registers one timer per interval as sync:<name>:every-<ms>ms in the app's SchedulerRegistry when ScheduleModule is imported", async () => {
+    const tasks = [taskFor('eur', new VersionedSource()), taskFor('usd', new VersionedSource())];
+    current = await createSyncApp({ interval: 50, name: 'prices' }, tasks, { imports: [ScheduleModule.forRoot()] });
     await current.app.get(SyncService).whenReady();
-    await waitFor(
-      () => current!.app.get(SchedulerRegistry).getTimeouts().includes('sync:prices:eur'),
-      2_000,
-      'the timer in the registry',
+    const registry = current.app.get(SchedulerRegistry);
+    await waitFor(() => registry.getTimeouts().includes('sync:prices:every-50ms'), 2_000, 'the timer in the registry');
+    assert.deepEqual(
+      registry.getTimeouts().filter((name) => name.startsWith('sync:')),
+      ['sync:prices:every-50ms'],
+      'two tasks of one interval share one timer',
     );
   });
 
