@@ -83,6 +83,36 @@ describe('SyncEngine', () => {
     );
   });
 
+  it("records the unchanged checks of one tick in one touchMany call, each task's check time moving", async () => {
+    const store = new MemorySyncStore();
+    const batches: string[][] = [];
+    const touchMany = store.touchMany.bind(store);
+    const touch = store.touch.bind(store);
+    let touches = 0;
+    store.touch = (...args) => (touches++, touch(...args));
+    store.touchMany = (namespace, touches, fence) => {
+      batches.push(touches.map((t) => t.tag));
+      return touchMany(namespace, touches, fence);
+    };
+    const tags = ['a', 'b', 'c'];
+    current = await createSyncApp(
+      { interval: 40, store },
+      tags.map((tag) => taskFor(tag, new VersionedSource())),
+    );
+    const sync = current.app.get(SyncService);
+    await sync.whenReady();
+    const first = sync.status().map((s) => s.lastCheckedAt!.getTime());
+    await waitFor(() => batches.length >= 3, 5_000, 'three ticks of unchanged checks');
+    // The three tasks were written together at the first check, so each later tick holds all three.
+    assert.deepEqual(batches.slice(0, 3), [tags, tags, tags]);
+    assert.equal(touches, 0, 'no touch of its own for any check');
+    const later = sync.status().map((s) => s.lastCheckedAt!.getTime());
+    assert.ok(
+      later.every((at, i) => at > first[i]),
+      `check times moved: ${first.join(',')} → ${later.join(',')}`,
+    );
+  });
+
   it('steps down when the store refuses its fence, and takes over again with a newer one', async () => {
     const store = new MemorySyncStore();
     const lock = new MemorySyncLock();
