@@ -21,6 +21,7 @@ import type { SyncCheckOutcome } from './check.outcome.js';
 import type { SyncTerm } from './lease.keeper.js';
 import { SyncTelemetry } from './telemetry/sync.telemetry.js';
 import type { SyncCheckProbe } from './telemetry/check-probe.interface.js';
+import { SyncTouchBatcher } from './touch.batcher.js';
 
 export type { SyncCheckOutcome } from './check.outcome.js';
 
@@ -33,12 +34,17 @@ export type { SyncCheckOutcome } from './check.outcome.js';
 @Injectable()
 export class SyncTaskChecker {
   private readonly logger = new Logger('SyncModule');
+  private readonly touches: SyncTouchBatcher;
+  /** The last term whose refused fence was logged: a batch refused as a whole logs one line, not one per task. */
+  private fencedTerm: SyncTerm | undefined;
 
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
     private readonly state: SyncReplicaState,
     private readonly telemetry: SyncTelemetry = SyncTelemetry.off(options, state),
-  ) {}
+  ) {
+    this.touches = new SyncTouchBatcher(options.store, options.name);
+  }
 
   check(state: SyncTaskState, term: SyncTerm): Promise<SyncCheckOutcome> {
     return this.telemetry.check(state, (probe) => this.checkOnce(state, term, probe));
@@ -56,7 +62,8 @@ export class SyncTaskChecker {
       // Unchanged only if the store holds that version *and* this replica does (else a record
       // that was lost, or that no process can decode, would never be rewritten).
       if (version === previousVersion && state.snapshot?.version === version) {
-        const touched = await probe.step('touch', () => store.touch(name, tag, version, checkedAt, term.lease.fence));
+        // Batched with the other unchanged checks of this turn (one round trip per tick), judged per task.
+        const touched = await probe.step('touch', () => this.touches.touch(term, tag, version, checkedAt));
         if (touched === 'fenced') return this.fenced(state, term, undefined);
         if (touched === 'touched') return this.succeeded(state, checkedAt, 'unchanged');
         state.storedVersion = undefined;
@@ -188,7 +195,8 @@ export class SyncTaskChecker {
   }
 
   private fenced(state: SyncTaskState, term: SyncTerm, stored: number | undefined): SyncCheckOutcome {
-    this.logger.warn(STALE_FENCE(state.task.tag, term.lease.fence, stored));
+    if (this.fencedTerm !== term) this.logger.warn(STALE_FENCE(state.task.tag, term.lease.fence, stored));
+    this.fencedTerm = term;
     return 'fenced';
   }
 }

@@ -39,6 +39,8 @@ interface Run {
 class FakeChecker {
   readonly runs: Run[] = [];
   duration = 10;
+  /** Per-tag durations overriding `duration`. */
+  readonly durations = new Map<string, number>();
   outcome: SyncCheckOutcome = 'unchanged';
   constructor(private readonly clock: { t: number }) {}
 
@@ -46,10 +48,13 @@ class FakeChecker {
     const run: Run = { tag: state.task.tag, start: this.clock.t, fence: term.lease.fence };
     this.runs.push(run);
     return new Promise((resolve) =>
-      setTimeout(() => {
-        run.end = this.clock.t;
-        resolve(this.outcome);
-      }, this.duration),
+      setTimeout(
+        () => {
+          run.end = this.clock.t;
+          resolve(this.outcome);
+        },
+        this.durations.get(state.task.tag) ?? this.duration,
+      ),
     );
   }
   starts(tag?: string): number[] {
@@ -76,7 +81,8 @@ describe('SyncTaskRunner (fake timers, fake checker)', () => {
   let checker: FakeChecker;
   let timers: SchedulerRegistry;
 
-  function runner(tags: string[], concurrency?: number): SyncTaskRunner {
+  /** `tags` at the default interval, or `[tag, interval]` pairs. */
+  function runner(tags: (string | [string, number])[], concurrency?: number): SyncTaskRunner {
     const store = new MemorySyncStore();
     const options = normalizeSyncOptions({
       interval: INTERVAL,
@@ -86,7 +92,10 @@ describe('SyncTaskRunner (fake timers, fake checker)', () => {
       concurrency,
     });
     const registry = new SyncRegistry(options);
-    for (const tag of tags) registry.register(tag, {}, `Source.${tag}`, () => undefined);
+    for (const entry of tags) {
+      const [tag, interval] = typeof entry === 'string' ? [entry, undefined] : entry;
+      registry.register(tag, { interval }, `Source.${tag}`, () => undefined);
+    }
     const state = new SyncReplicaState(registry, options);
     return new SyncTaskRunner(
       options,
@@ -94,6 +103,7 @@ describe('SyncTaskRunner (fake timers, fake checker)', () => {
       keeper as unknown as SyncLeaseKeeper,
       checker as unknown as SyncTaskChecker,
       timers,
+      { now: () => clock.t },
     );
   }
 
@@ -142,7 +152,7 @@ describe('SyncTaskRunner (fake timers, fake checker)', () => {
     await advance(300);
     assert.deepEqual(checker.starts(), [0, 130, 260]);
     assert.equal(checker.maxInFlight(), 1);
-    assert.ok(timers.doesExist('timeout', 'sync:ns:a'), 'the timer is visible in the SchedulerRegistry');
+    assert.ok(timers.doesExist('timeout', 'sync:ns:every-100ms'), "the bucket's timer is in the SchedulerRegistry");
   });
 
   it('keeps to the concurrency limit, handing slots out in registration order', async () => {
@@ -203,5 +213,64 @@ describe('SyncTaskRunner (fake timers, fake checker)', () => {
     keeper.current = newTerm(3); // a newer term of this process started while the check ran
     await advance(10);
     assert.equal(keeper.stepDowns.length, 1);
+  });
+
+  it('shares one timer per interval: one SchedulerRegistry entry per bucket, each task on its own fixed delay', async () => {
+    checker.durations.set('slow', 40);
+    await lead(runner(['a', ['slow', 50], 'b', ['fast', 50]]));
+    await advance(20);
+    assert.deepEqual(timers.getTimeouts().sort(), ['sync:ns:every-100ms', 'sync:ns:every-50ms']);
+    await advance(230);
+    assert.deepEqual(checker.starts('a'), [0, 110, 220]);
+    assert.deepEqual(checker.starts('b'), [0, 110, 220]);
+    assert.deepEqual(checker.starts('fast'), [0, 60, 120, 180, 240]);
+    assert.deepEqual(checker.starts('slow'), [0, 90, 180]);
+    assert.equal(timers.getTimeouts().length, 2, 'still one timer per interval, not one per task');
+  });
+
+  it('a slow task does not hold back the others of its bucket: each is due `interval` after its own end', async () => {
+    checker.durations.set('slow', 70);
+    await lead(runner(['slow', 'a', 'b']));
+    await advance(400);
+    assert.deepEqual(checker.starts('a'), [0, 110, 220, 330]);
+    assert.deepEqual(checker.starts('b'), [0, 110, 220, 330]);
+    assert.deepEqual(checker.starts('slow'), [0, 170, 340]);
+    assert.equal(checker.maxInFlight(), 3);
+  });
+
+  it('within a tick, tasks that ended together run in registration order', async () => {
+    await lead(runner(['c', 'a', 'b']));
+    await advance(115);
+    const tick = checker.runs.filter((r) => r.start === 110).map((r) => r.tag);
+    assert.deepEqual(tick, ['c', 'a', 'b']);
+  });
+
+  it('runNow on a task waiting in its bucket runs it at once and re-arms it from the end of that check', async () => {
+    const subject = runner(['a', 'b']);
+    await lead(subject);
+    await advance(50);
+    const done = subject.runNow('a');
+    await advance(10);
+    await done;
+    await advance(200);
+    assert.deepEqual(checker.starts('a'), [0, 50, 160], 'the check due at 110 was taken by the refresh');
+    assert.deepEqual(checker.starts('b'), [0, 110, 220]);
+  });
+
+  it('a new term after the end of the last one makes every task due at once again', async () => {
+    checker.duration = 30;
+    const subject = runner(['a', 'b']);
+    await lead(subject);
+    await advance(20);
+    keeper.current = undefined;
+    subject.disarmAll();
+    await advance(50);
+    assert.equal(timers.getTimeouts().length, 0);
+    await lead(subject, 2);
+    await advance(1);
+    assert.deepEqual(
+      checker.runs.map((r) => `${r.tag}@${r.start}#${r.fence}`),
+      ['a@0#1', 'b@0#1', 'a@70#2', 'b@70#2'],
+    );
   });
 });

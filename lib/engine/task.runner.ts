@@ -2,25 +2,32 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { SYNC_OPTIONS } from '../sync.constants.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
-import { SyncLeaseKeeper, type SyncTerm } from './lease.keeper.js';
+import { SyncLeaseKeeper, type MonotonicClock, type SyncTerm } from './lease.keeper.js';
 import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
 import { Semaphore } from './semaphore.js';
 import { SyncTaskChecker, type SyncCheckOutcome } from './task.checker.js';
+import { SyncTaskBucket, type SyncTaskSlot } from './task.bucket.js';
 
 /**
- * Runs the tasks while this process leads: each task on its own fixed-delay
- * timer (the next check is armed when the previous one ends, so checks of a
- * task never overlap), under an optional concurrency limit, in registration
- * order. Timers are visible in `@nestjs/schedule`'s `SchedulerRegistry` as
- * `sync:<name>:<tag>`. It never decides leadership: it asks the lease keeper.
+ * The token Nest looks the runner's optional clock up by. No module provides it, so an app gets
+ * `performance`; unit specs pass a fake clock (fake timers cannot mock `performance.now()`).
+ */
+const RUNNER_CLOCK = Symbol('SYNC_RUNNER_CLOCK');
+
+/**
+ * Runs the tasks while this process leads. Tasks that share an interval share one timer (a
+ * bucket: see task.bucket.ts), visible in `@nestjs/schedule`'s `SchedulerRegistry` as
+ * `sync:<name>:every-<interval>ms`; each task keeps a fixed delay of its own (its next check is
+ * due `interval` ms after its previous one ended, so its checks never overlap), under an optional
+ * concurrency limit, in registration order. It never decides leadership: it asks the lease keeper.
  */
 @Injectable()
 export class SyncTaskRunner {
   private readonly timers: SchedulerRegistry;
-  private readonly chains = new Map<string, Promise<SyncCheckOutcome | undefined>>();
-  private readonly queued = new Map<string, Promise<SyncCheckOutcome | undefined>>();
-  private readonly timerNames = new Map<string, string>();
-  private readonly slots: Semaphore;
+  private readonly slots = new Map<string, SyncTaskSlot>();
+  private readonly buckets = new Map<number, SyncTaskBucket>();
+  private readonly limit: Semaphore | undefined;
+  private term: SyncTerm | undefined;
 
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
@@ -28,25 +35,36 @@ export class SyncTaskRunner {
     private readonly keeper: SyncLeaseKeeper,
     private readonly checker: SyncTaskChecker,
     @Optional() schedulerRegistry?: SchedulerRegistry,
+    @Optional() @Inject(RUNNER_CLOCK) private readonly clock: MonotonicClock = performance,
   ) {
     // The app's registry when it imports ScheduleModule, so it sees our timers; our own otherwise.
     this.timers = schedulerRegistry ?? new SchedulerRegistry();
-    this.slots = new Semaphore(options.concurrency);
+    // No semaphore without a limit: one promise less per check.
+    this.limit = Number.isFinite(options.concurrency) ? new Semaphore(options.concurrency) : undefined;
   }
 
-  /** Arms every task at once, in registration order, for `term`. */
+  /** Makes every task due at once, in registration order, for `term`. */
   lead(term: SyncTerm): void {
-    for (const state of this.state.all()) this.arm(state, term, 0);
+    this.disarmAll();
+    this.term = term;
+    const now = this.clock.now();
+    for (const state of this.state.all()) {
+      const slot = this.slot(state);
+      slot.bucket.schedule(slot, now);
+    }
   }
 
   /** Disarms every timer (the term ended); checks in flight finish or abort on their own. */
   disarmAll(): void {
-    for (const state of this.state.all()) this.disarm(state.task.tag);
+    this.term = undefined;
+    for (const bucket of this.buckets.values()) bucket.clear();
   }
 
   /** Settles when every check in flight has ended. */
   async drain(): Promise<void> {
-    await Promise.allSettled(this.chains.values());
+    const running: Promise<unknown>[] = [];
+    for (const slot of this.slots.values()) if (slot.running) running.push(slot.running);
+    await Promise.allSettled(running);
   }
 
   /**
@@ -55,56 +73,84 @@ export class SyncTaskRunner {
    */
   async runNow(tag: string): Promise<void> {
     const term = this.keeper.current;
-    if (term) await this.run(this.state.entry(tag), term);
+    if (term) await this.run(this.slot(this.state.entry(tag)), term);
   }
 
   /**
-   * Runs a check after the one in flight for this task, then arms the next one. A check
+   * Runs a check after the one in flight for this task, then schedules the next one. A check
    * that is queued but not started yet is joined, not repeated: refresh requests from many
    * followers cost one check, not one each.
    */
-  private run(state: SyncTaskState, term: SyncTerm): Promise<SyncCheckOutcome | undefined> {
-    const { tag } = state.task;
-    this.disarm(tag);
-    const queued = this.queued.get(tag);
-    if (queued) return queued;
-    const run = (this.chains.get(tag) ?? Promise.resolve(undefined)).then(async () => {
-      this.queued.delete(tag);
-      if (this.keeper.current !== term) return undefined;
-      await this.slots.acquire();
-      try {
-        return this.keeper.current === term ? await this.checker.check(state, term) : undefined;
-      } finally {
-        this.slots.release();
-      }
-    });
-    this.chains.set(tag, run);
-    this.queued.set(tag, run);
-    void run.then((outcome) => {
-      // Only the term that was refused steps down, never a newer one of this process.
-      if (outcome === 'fenced' && this.keeper.current === term) this.keeper.stepDown('the store holds a newer fence');
-      if (this.chains.get(tag) !== run) return;
-      this.chains.delete(tag);
-      if (this.keeper.current === term) this.arm(state, term, state.task.interval);
-    });
+  private run(slot: SyncTaskSlot, term: SyncTerm): Promise<SyncCheckOutcome | undefined> {
+    slot.bucket.unschedule(slot);
+    if (slot.queued) return slot.queued;
+    let run: Promise<SyncCheckOutcome | undefined>;
+    if (slot.running) {
+      const queued = slot.running.then(() => {
+        slot.queued = undefined;
+        return this.check(slot.state, term);
+      });
+      slot.queued = run = queued;
+    } else {
+      run = this.check(slot.state, term);
+    }
+    slot.running = run;
+    void run.then((outcome) => this.ended(slot, term, run, outcome));
     return run;
   }
 
-  private arm(state: SyncTaskState, term: SyncTerm, delay: number): void {
-    const { tag } = state.task;
-    this.disarm(tag);
-    const timer = setTimeout(() => void this.run(state, term), delay);
-    this.timers.addTimeout(this.timerName(tag), timer);
+  private check(state: SyncTaskState, term: SyncTerm): Promise<SyncCheckOutcome | undefined> {
+    if (this.keeper.current !== term) return Promise.resolve(undefined);
+    return this.limit ? this.limited(this.limit, state, term) : this.checker.check(state, term);
   }
 
-  private disarm(tag: string): void {
-    const name = this.timerName(tag);
-    if (this.timers.doesExist('timeout', name)) this.timers.deleteTimeout(name);
+  private async limited(limit: Semaphore, state: SyncTaskState, term: SyncTerm): Promise<SyncCheckOutcome | undefined> {
+    await limit.acquire();
+    try {
+      return this.keeper.current === term ? await this.checker.check(state, term) : undefined;
+    } finally {
+      limit.release();
+    }
   }
 
-  private timerName(tag: string): string {
-    let name = this.timerNames.get(tag);
-    if (name === undefined) this.timerNames.set(tag, (name = `sync:${this.options.name}:${tag}`));
-    return name;
+  private ended(
+    slot: SyncTaskSlot,
+    term: SyncTerm,
+    run: Promise<SyncCheckOutcome | undefined>,
+    outcome: SyncCheckOutcome | undefined,
+  ): void {
+    // Only the term that was refused steps down, never a newer one of this process.
+    if (outcome === 'fenced' && this.keeper.current === term) this.keeper.stepDown('the store holds a newer fence');
+    if (slot.running !== run) return;
+    slot.running = undefined;
+    if (this.keeper.current === term && this.term === term) {
+      slot.bucket.schedule(slot, this.clock.now() + slot.bucket.interval);
+    }
+  }
+
+  /** Runs what a bucket's timer found due, under the term the tasks were scheduled for. */
+  private fire(due: SyncTaskSlot[]): void {
+    const term = this.term;
+    if (!term) return;
+    for (const slot of due) void this.run(slot, term);
+  }
+
+  private slot(state: SyncTaskState): SyncTaskSlot {
+    let slot = this.slots.get(state.task.tag);
+    if (!slot) {
+      slot = { state, bucket: this.bucket(state.task.interval), ticket: 0, running: undefined, queued: undefined };
+      this.slots.set(state.task.tag, slot);
+    }
+    return slot;
+  }
+
+  private bucket(interval: number): SyncTaskBucket {
+    let bucket = this.buckets.get(interval);
+    if (!bucket) {
+      const name = `sync:${this.options.name}:every-${interval}ms`;
+      bucket = new SyncTaskBucket(interval, name, this.timers, this.clock, (due) => this.fire(due));
+      this.buckets.set(interval, bucket);
+    }
+    return bucket;
   }
 }

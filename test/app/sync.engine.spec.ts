@@ -70,15 +70,46 @@ describe('SyncEngine', () => {
     );
   });
 
-  it("registers its timers as sync:<name>:<tag> in the app's SchedulerRegistry when ScheduleModule is imported", async () => {
-    current = await createSyncApp({ interval: 50, name: 'prices' }, [taskFor('eur', new VersionedSource())], {
-      imports: [ScheduleModule.forRoot()],
-    });
+  it("registers one timer per interval as sync:<name>:every-<ms>ms in the app's SchedulerRegistry when ScheduleModule is imported", async () => {
+    const tasks = [taskFor('eur', new VersionedSource()), taskFor('usd', new VersionedSource())];
+    current = await createSyncApp({ interval: 50, name: 'prices' }, tasks, { imports: [ScheduleModule.forRoot()] });
     await current.app.get(SyncService).whenReady();
-    await waitFor(
-      () => current!.app.get(SchedulerRegistry).getTimeouts().includes('sync:prices:eur'),
-      2_000,
-      'the timer in the registry',
+    const registry = current.app.get(SchedulerRegistry);
+    await waitFor(() => registry.getTimeouts().includes('sync:prices:every-50ms'), 2_000, 'the timer in the registry');
+    assert.deepEqual(
+      registry.getTimeouts().filter((name) => name.startsWith('sync:')),
+      ['sync:prices:every-50ms'],
+      'two tasks of one interval share one timer',
+    );
+  });
+
+  it("records the unchanged checks of one tick in one touchMany call, each task's check time moving", async () => {
+    const store = new MemorySyncStore();
+    const batches: string[][] = [];
+    const touchMany = store.touchMany.bind(store);
+    const touch = store.touch.bind(store);
+    let touches = 0;
+    store.touch = (...args) => (touches++, touch(...args));
+    store.touchMany = (namespace, touches, fence) => {
+      batches.push(touches.map((t) => t.tag));
+      return touchMany(namespace, touches, fence);
+    };
+    const tags = ['a', 'b', 'c'];
+    current = await createSyncApp(
+      { interval: 40, store },
+      tags.map((tag) => taskFor(tag, new VersionedSource())),
+    );
+    const sync = current.app.get(SyncService);
+    await sync.whenReady();
+    const first = sync.status().map((s) => s.lastCheckedAt!.getTime());
+    await waitFor(() => batches.length >= 3, 5_000, 'three ticks of unchanged checks');
+    // The three tasks were written together at the first check, so each later tick holds all three.
+    assert.deepEqual(batches.slice(0, 3), [tags, tags, tags]);
+    assert.equal(touches, 0, 'no touch of its own for any check');
+    const later = sync.status().map((s) => s.lastCheckedAt!.getTime());
+    assert.ok(
+      later.every((at, i) => at > first[i]),
+      `check times moved: ${first.join(',')} → ${later.join(',')}`,
     );
   });
 

@@ -6,6 +6,7 @@ import type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouch,
   SyncTouchResult,
   SyncWriteResult,
 } from '../../backend/sync-store.interface.js';
@@ -17,6 +18,21 @@ interface Namespace {
   revision: number;
   readonly records: Map<string, StoredSyncRecord>;
   readonly events: EventEmitter;
+}
+
+/** `touch` on one record, shared by `touch` and `touchMany` so both judge alike. */
+function touchRecord(
+  current: StoredSyncRecord | undefined,
+  version: SyncVersion,
+  checkedAt: number,
+  fence: number,
+): SyncTouchResult {
+  if (!current) return 'absent';
+  if (fence < current.fence) return 'fenced';
+  if (current.version !== version) return 'absent';
+  current.checkedAt = checkedAt;
+  current.fence = fence;
+  return 'touched';
 }
 
 /**
@@ -55,13 +71,12 @@ export class MemorySyncStore implements SyncStore {
     checkedAt: number,
     fence: number,
   ): Promise<SyncTouchResult> {
-    const current = this.space(namespace).records.get(tag);
-    if (!current) return 'absent';
-    if (fence < current.fence) return 'fenced';
-    if (current.version !== version) return 'absent';
-    current.checkedAt = checkedAt;
-    current.fence = fence;
-    return 'touched';
+    return touchRecord(this.space(namespace).records.get(tag), version, checkedAt, fence);
+  }
+
+  async touchMany(namespace: string, touches: readonly SyncTouch[], fence: number): Promise<SyncTouchResult[]> {
+    const { records } = this.space(namespace);
+    return touches.map((t) => touchRecord(records.get(t.tag), t.version, t.checkedAt, fence));
   }
 
   async revision(namespace: string): Promise<number> {
