@@ -92,7 +92,8 @@ describe('Redis Sentinel failover under three instances (multi-process)', { skip
         for (const fault of ['SENTINEL FAILOVER', 'SIGKILL of the master'] as const) {
           await sleep(Math.max(0, lastFailover + FAILOVER_COOLDOWN - Date.now()));
           lastFailover = Date.now();
-          await failOver(fault, { t, redis, cluster, record, version: () => version, since: checked });
+          const run = { t, redis, cluster, record, version: () => version, since: checked, lossy: !!regression };
+          await failOver(fault, run);
           checked = Date.now();
         }
       } finally {
@@ -105,7 +106,9 @@ describe('Redis Sentinel failover under three instances (multi-process)', { skip
           assert.deepEqual(back, [], `instance ${instance.pid} went back`);
         }
       });
-      await waitFor(() => cluster.live().every((i) => served(i) === version), 10_000, `every instance at ${version}`);
+      // Where writes were lost, a follower catches up only once the counter passed what it saw: give it longer.
+      const converge = regression ? 30_000 : 10_000;
+      await waitFor(() => cluster.live().every((i) => served(i) === version), converge, `every instance at ${version}`);
       const health = async (i: Instance) =>
         ((await (await fetch(`http://127.0.0.1:${i.port}/health`)).json()) as Health).sync;
       await waitFor(
@@ -128,6 +131,8 @@ interface Run {
   version: () => number;
   /** Acknowledged writes before this are counted by the previous failover. */
   since: number;
+  /** Loses writes (a known issue): followers may lag the new leader for long, which is printed, not asserted. */
+  lossy: boolean;
 }
 
 /** One failover while versions change; asserts one runner once it settled, prints what it cost. */
@@ -157,8 +162,15 @@ async function failOver(fault: 'SENTINEL FAILOVER' | 'SIGKILL of the master', ru
     { every: 10 },
   ).then(async () => Number(await promoted.control.hget(run.record, 'version')));
   const written = Date.now() - start;
-  await waitFor(() => cluster.live().every((i) => served(i) >= stored), 10_000, `every instance at ${stored}`);
-  const takeover = Date.now() - start;
+  const caughtUp = waitFor(
+    () => cluster.live().every((i) => served(i) >= stored),
+    10_000,
+    `every instance at ${stored}`,
+  );
+  const takeover = await caughtUp.then(
+    () => `${Date.now() - start} ms`,
+    (error: unknown) => (run.lossy ? 'more than 10 s (a follower ignored the new writes)' : Promise.reject(error)),
+  );
   const demotedAt = await demoted;
   if (typeof demotedAt !== 'number') throw demotedAt;
   const lost = await redis.lostWrites(run.since);
@@ -180,7 +192,7 @@ async function failOver(fault: 'SENTINEL FAILOVER' | 'SIGKILL of the master', ru
   const kept = leader.pid === now.pid && losses.length === 0;
   t.diagnostic(
     `${fault}: promoted after ${switchedAt - start} ms; the promoted master held a new write after ${written} ms, ` +
-      `every instance served it after ${takeover} ms; the old master ` +
+      `every instance served it after ${takeover}; the old master ` +
       `${fault === 'SENTINEL FAILOVER' ? 'was demoted' : 'was back as a replica'} ${demotedAt - start} ms after the fault; ` +
       `leader ${kept ? 'kept its lease' : `${leader.pid} -> ${now.pid}`}; acknowledged writes lost: ${lost.count}` +
       (lost.count ? ` (acknowledged ${lost.first! - start}..${lost.last! - start} ms after the fault)` : '') +

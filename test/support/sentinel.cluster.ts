@@ -204,8 +204,10 @@ export class SentinelCluster {
    */
   async lostWrites(since: number): Promise<{ count: number; first?: number; last?: number }> {
     const master = await this.master();
+    // Only writes acknowledged before the read was sent: one acknowledged meanwhile may have run after it.
+    const until = Date.now();
     const held = new Set((await master.control.lrange(PROBE_KEY, 0, -1)).map(Number));
-    const lost = [...this.acked].filter(([n, at]) => at >= since && !held.has(n)).map(([, at]) => at);
+    const lost = [...this.acked].filter(([n, at]) => at >= since && at < until && !held.has(n)).map(([, at]) => at);
     return lost.length ? { count: lost.length, first: Math.min(...lost), last: Math.max(...lost) } : { count: 0 };
   }
 
