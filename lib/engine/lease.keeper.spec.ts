@@ -88,12 +88,36 @@ describe('SyncLeaseKeeper (fake timers, injected monotonic clock)', () => {
     lock = new ScriptedLock(clock);
     warnings = [];
     Logger.overrideLogger({ log: () => undefined, error: () => undefined, warn: (m: string) => warnings.push(m) });
-    keeper = new SyncLeaseKeeper(
-      normalizeSyncOptions({ interval: INTERVAL, leaseTtl: TTL, lock, store: new MemorySyncStore() }),
-      clock,
-    );
+    useTtl(TTL);
     terms = [];
   });
+
+  function useTtl(leaseTtl: number): void {
+    keeper = new SyncLeaseKeeper(
+      normalizeSyncOptions({ interval: INTERVAL, leaseTtl, lock, store: new MemorySyncStore() }),
+      clock,
+    );
+  }
+
+  /** An answer that arrives `rtt` ms after the call (fake timers), as over a slow link. */
+  function late<T>(value: T, rtt: number): Promise<T> {
+    return new Promise((resolve) => setTimeout(() => resolve(value), rtt));
+  }
+
+  /** Starts on a slow link: the acquisition is answered after `rtt` ms too. */
+  async function startSlow(rtt: number): Promise<void> {
+    lock.acquireWith = () => late({ name: 'ns', holder: 'me', fence: 1 }, rtt);
+    const started = start();
+    await advance(rtt);
+    await started;
+    assert.equal(keeper.isLeader(), true);
+  }
+
+  /** Renewals answered `rtt` ms after they were sent, except those `lost` (by their 1-based number): never. */
+  function slowRenewals(rtt: number, lost: number[]): void {
+    let n = 0;
+    lock.renewWith = () => (lost.includes(++n) ? new Promise(() => undefined) : late(true, rtt));
+  }
 
   it('acquires at start, then renews every third of the TTL and stays leader', async () => {
     await start();
@@ -227,5 +251,112 @@ describe('SyncLeaseKeeper (fake timers, injected monotonic clock)', () => {
     assert.deepEqual(lock.times('release'), []);
     assert.equal(terms.length, 2);
     assert.equal(terms[1].term.lease.fence, 2);
+  });
+
+  describe('on a slow link (TTL 2000 ms: renewals due every 666.7 ms, step-down 1800 ms after a send)', () => {
+    const SLOW_TTL = 2_000;
+    beforeEach(() => useTtl(SLOW_TTL));
+
+    it('sends a renewal every third of the TTL by the send clock, not drifting by the round trip', async () => {
+      // 150 ms each way: scheduled from the answers, renewals came every 967 ms.
+      await startSlow(300);
+      slowRenewals(300, []);
+      await advance(3_400);
+      const sends = [0, ...lock.times('renew')];
+      const gaps = sends.slice(1).map((at, i) => at - sends[i]);
+      assert.equal(gaps.length, 5, `renewals at ${sends.join(', ')}`);
+      // Each within the fake clock's 1 ms step of TTL / 3.
+      for (const gap of gaps) assert.ok(gap >= SLOW_TTL / 3 && gap <= SLOW_TTL / 3 + 1, `gaps ${gaps.join(', ')}`);
+      assert.equal(terms.length, 1);
+      assert.equal(terms[0].endedAt, undefined);
+    });
+
+    it('survives one lost renewal when the round trip is at the documented bound (TTL / 10)', async () => {
+      await startSlow(200);
+      slowRenewals(200, [2]);
+      await advance(2_700);
+      // #1 at 667 (answered, step-down point 2467); #2 at 1334 lost, given up at 2001; the retry at
+      // 2168 is answered at 2368, 99 ms before the step-down point; the next one is due from its send.
+      assert.deepEqual(lock.times('renew'), [667, 1334, 2168, 2835]);
+      assert.equal(terms[0].endedAt, undefined);
+      assert.equal(terms[0].term.valid(), true);
+      assert.deepEqual(lock.times('release'), []);
+    });
+
+    it('loses the lease to one lost renewal once the round trip passes 0.15 TTL (the bound is real)', async () => {
+      await startSlow(320);
+      slowRenewals(320, [2]);
+      await advance(2_700);
+      // The retry at 2168 would be answered at 2488: after the step-down point, 1800 ms after 667.
+      assert.equal(terms[0].endedAt, 2467);
+      assert.equal(keeper.isLeader(), false);
+    });
+
+    it('steps down before the lease expires when two renewals in a row are lost, and releases it', async () => {
+      await startSlow(200);
+      slowRenewals(200, [2, 3]);
+      await advance(2_700);
+      assert.deepEqual(lock.times('renew'), [667, 1334, 2168]);
+      // The lock received #1 at 767 at the earliest, so the lease lasts until 2767 at least.
+      assert.equal(terms[0].endedAt, 2467);
+      assert.ok(terms[0].endedAt < 667 + SLOW_TTL);
+      assert.match(String(terms[0].term.signal.reason.message), /no successful renewal within 2000 ms/);
+      assert.deepEqual(lock.times('release'), [2467]);
+    });
+
+    it('counts a renewal answered after it was given up, by its send time, if it lands before the step-down point', async () => {
+      // The issue's case: 150 ms each way, and #2 (sent at 1334) held 700 ms by a partition, delivered at heal.
+      await startSlow(300);
+      let n = 0;
+      lock.renewWith = () => (++n === 2 ? late(true, 700 + 300) : late(true, 300));
+      await advance(2_500);
+      // #2 is given up at 2001; the retry at 2168 would land at 2468, just after the step-down point at 2467,
+      // but #2's own answer at 2334 already moved it to 1334 + 1800.
+      assert.deepEqual(lock.times('renew').slice(0, 3), [667, 1334, 2168]);
+      assert.equal(terms[0].endedAt, undefined);
+      assert.equal(terms[0].term.valid(), true);
+    });
+
+    it('does not revive the term with a renewal answered after the step-down point; gives that lease back', async () => {
+      await startSlow(200);
+      let n = 0;
+      lock.renewWith = () => (++n === 2 ? late(true, 1_300) : n === 3 ? new Promise(() => undefined) : late(true, 200));
+      lock.acquireWith = () => Promise.resolve(undefined);
+      await advance(2_700);
+      // #2, sent at 1334, answers at 2634: after the step-down at 2467.
+      assert.equal(terms[0].endedAt, 2467);
+      assert.equal(keeper.isLeader(), false);
+      assert.equal(terms.length, 1);
+      assert.deepEqual(lock.times('release'), [2467, 2634]);
+    });
+  });
+
+  describe('after the event loop was blocked for 2 × TTL (timers could not run)', () => {
+    it('valid() is false and the signal aborted before any timer fires', async () => {
+      await start();
+      await advance(50);
+      const { term } = terms[0];
+      clock.t += 2 * TTL;
+      assert.equal(term.valid(), false);
+      assert.equal(term.signal.aborted, true);
+      assert.match(String(term.signal.reason.message), /ran out 380 ms ago/);
+      assert.equal(keeper.isLeader(), false);
+    });
+
+    it('the overdue renewal timer ends the term instead of renewing it, and contends for a new term', async () => {
+      await start();
+      await advance(50);
+      clock.t += 2 * TTL;
+      // When the loop resumes, the overdue timers run in order: first the renewal due at 100, which
+      // must not extend a term that ran out at 270 (the watchdog, due at 270, comes after it).
+      t.mock.timers.tick(2 * TTL);
+      await settle();
+      assert.deepEqual(lock.times('renew'), []);
+      assert.equal(terms[0].endedAt, 650);
+      assert.match(String(terms[0].term.signal.reason.message), /ran out 380 ms ago/);
+      assert.deepEqual(lock.times('acquire'), [0, 650]);
+      assert.equal(terms.length, 2);
+      assert.equal(terms[1].term.lease.fence, 2);
+    });
   });
 });

@@ -35,22 +35,42 @@ export interface MonotonicClock {
  */
 const LEASE_CLOCK = Symbol('SYNC_LEASE_CLOCK');
 
+/** The share of the TTL a lease is trusted for, from the moment its acquisition or renewal was sent. */
+const TRUSTED = 0.9;
+
+type ActiveTerm = SyncTerm & { controller: AbortController; validUntil: number };
+
 /**
- * Holds the namespace's lease: tries to acquire it while a follower, renews it
- * every third of the TTL while leader, and gives leadership up the moment it
- * can no longer prove it holds the lease — a renewal refused, or no successful
- * renewal before the TTL (minus a 10% safety margin) ran out, measured on the
- * monotonic clock from the moment the last successful request was sent.
+ * Holds the namespace's lease: tries to acquire it while a follower, renews it while
+ * leader, and gives leadership up the moment it can no longer prove it holds the lease —
+ * a renewal refused, or no successful renewal within 90% of the TTL, measured on the
+ * monotonic clock from the moment that renewal was *sent* (the lock counts the TTL from
+ * when the request arrived, which is later, so the step-down point is strictly before
+ * expiry; the 10% covers the two clocks running at slightly different rates).
+ *
+ * Renewals run on the same send clock: each goes out a third of the TTL after the previous
+ * one was sent, whatever its round trip (scheduling from its answer drifted by the RTT). A
+ * lock call is given up after a third of the TTL, and a failed renewal is retried a twelfth
+ * of the TTL after it failed. An answer that arrives after its call was given up still
+ * counts, by its send time, if it arrives before the step-down point; never after it.
+ *
+ * **One lost renewal never costs the lease while the round trip is at most `leaseTtl / 10`**:
+ * with the last successful renewal sent at 0, the lost one goes out at TTL/3 and is given up
+ * at 2·TTL/3; the retry goes out at 3·TTL/4 and is answered by 0.85·TTL, before the step-down
+ * point at 0.9·TTL (the 0.05·TTL left absorbs late timers). Two lost in a row: the leader
+ * steps down at 0.9·TTL and releases the lease in case one of them still lands.
  */
 @Injectable()
 export class SyncLeaseKeeper {
   /** Identifies this process in the lock: host, pid and a random suffix. */
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly logger = new Logger('SyncModule');
-  private term: (SyncTerm & { controller: AbortController; validUntil: number }) | undefined;
+  private term: ActiveTerm | undefined;
   private timer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private errors = 0;
+  /** When the last lock call was sent (monotonic): a leader's renewals are scheduled from it. */
+  private sentAt = 0;
   private stopped = true;
   private stepping: Promise<void> | undefined;
   private listener: (term: SyncTerm | undefined) => void = () => undefined;
@@ -108,7 +128,9 @@ export class SyncLeaseKeeper {
   }
 
   private step(): Promise<void> {
-    this.stepping ??= (this.term ? this.renew(this.term) : this.acquire()).finally(() => {
+    // valid() first: a term that ran out while the event loop was blocked ends here, not renewed
+    // as if nothing happened (a renewal sent now cannot cover the gap).
+    this.stepping ??= (this.term?.valid() ? this.renew(this.term) : this.acquire()).finally(() => {
       this.stepping = undefined;
       this.schedule();
     });
@@ -117,7 +139,7 @@ export class SyncLeaseKeeper {
 
   private async acquire(): Promise<void> {
     const { lock, name, leaseTtl } = this.options;
-    const sentAt = this.clock.now();
+    const sentAt = (this.sentAt = this.clock.now());
     try {
       const lease = await this.bounded(lock.acquire(name, this.holder, leaseTtl));
       this.errors = 0;
@@ -126,11 +148,11 @@ export class SyncLeaseKeeper {
         return;
       }
       const controller = new AbortController();
-      const term = {
+      const term: ActiveTerm = {
         lease,
         signal: controller.signal,
         controller,
-        validUntil: sentAt + leaseTtl * 0.9,
+        validUntil: sentAt + leaseTtl * TRUSTED,
         valid: () => {
           if (this.term !== term) return false;
           if (this.clock.now() < term.validUntil) return true;
@@ -149,20 +171,34 @@ export class SyncLeaseKeeper {
     }
   }
 
-  private async renew(term: SyncTerm & { validUntil: number }): Promise<void> {
-    const sentAt = this.clock.now();
+  private async renew(term: ActiveTerm): Promise<void> {
+    const sentAt = (this.sentAt = this.clock.now());
+    const call = this.options.lock.renew(term.lease, this.options.leaseTtl);
+    // The answer is judged whenever it lands, also after bounded() stopped waiting for it.
+    call.then((held) => this.renewed(term, sentAt, held)).catch(() => undefined);
     try {
-      const held = await this.bounded(this.options.lock.renew(term.lease, this.options.leaseTtl));
+      await this.bounded(call);
       this.errors = 0;
-      // A renewal that succeeded after the watchdog ended its term holds a lease nobody uses: give it back.
-      if (this.term !== term) return void (held && this.releaseQuietly(term.lease));
-      if (!held) return this.lose('the lock says another process holds it (or it expired)');
-      term.validUntil = sentAt + this.options.leaseTtl * 0.9;
-      this.arm();
     } catch (error) {
       this.telemetry?.renewFailed();
       this.failed(error);
     }
+  }
+
+  /**
+   * A renewal's answer, on time or late. It extends the term by its *send* time, and only while the
+   * term is still valid: an answer processed after the step-down point cannot revive the term.
+   */
+  private renewed(term: ActiveTerm, sentAt: number, held: boolean): void {
+    if (this.term !== term || !term.valid()) {
+      // A renewal that succeeded after its term ended holds a lease nobody uses: give it back.
+      if (held) this.releaseQuietly(term.lease);
+      return;
+    }
+    if (!held) return this.lose('the lock says another process holds it (or it expired)');
+    // Answers may land out of order (one given up, then a retry): the latest send time counts.
+    term.validUntil = Math.max(term.validUntil, sentAt + this.options.leaseTtl * TRUSTED);
+    this.arm();
   }
 
   /** Leadership ends when the lease may have expired, even if a renewal is still hanging. */
@@ -181,7 +217,10 @@ export class SyncLeaseKeeper {
     );
   }
 
-  /** A lock call that cannot hang the keeper: no answer within a third of the TTL counts as a failure. */
+  /**
+   * A lock call that cannot stall the schedule: no answer within a third of the TTL counts as a
+   * failure (a renewal's late answer still counts: see renewed()).
+   */
   private bounded<T>(call: Promise<T>): Promise<T> {
     const ms = this.options.leaseTtl / 3;
     return withTimeout(call, ms, () => new SyncError(`the lock did not answer within ${Math.round(ms)} ms`));
@@ -214,20 +253,26 @@ export class SyncLeaseKeeper {
     this.listener(undefined);
   }
 
-  /** Next step: renew every third of the TTL; contend at least once per interval; back off with jitter on errors. */
+  /**
+   * Next step. A leader renews a third of the TTL after its last *send* (scheduling from the
+   * answer drifted by the round trip) and retries a failed renewal a twelfth of the TTL after the
+   * failure — fixed, not jittered: one leader per namespace has nobody to fall out of step with,
+   * and the retry's timing is what the class's RTT bound rests on. A follower polls twice per
+   * min(interval, TTL/3), so a crashed leader's expired lease is taken within TTL + interval, and
+   * backs off exponentially with jitter while the lock is unreachable.
+   */
   private schedule(): void {
     clearTimeout(this.timer);
     if (this.stopped) return;
     const { leaseTtl, interval } = this.options;
-    // A follower polls twice per min(interval, TTL/3), so a crashed leader's expired lease is
-    // taken within TTL + interval. A leader retries a failed renewal soon (its lease is running
-    // out); a follower backs off on errors.
-    const base = this.term ? leaseTtl / 3 : Math.min(interval, leaseTtl / 3) / 2;
-    const delay = !this.errors
-      ? base
-      : this.term
-        ? backoffDelay(0, { base: base / 2, max: base / 2 })
-        : backoffDelay(this.errors - 1, { base, max: Math.min(base * 32, leaseTtl) });
+    let delay: number;
+    if (this.term) {
+      const period = leaseTtl / 3;
+      delay = this.errors ? period / 4 : Math.max(0, this.sentAt + period - this.clock.now());
+    } else {
+      const base = Math.min(interval, leaseTtl / 3) / 2;
+      delay = this.errors ? backoffDelay(this.errors - 1, { base, max: Math.min(base * 32, leaseTtl) }) : base;
+    }
     this.timer = setTimeout(() => void this.step(), delay);
   }
 }

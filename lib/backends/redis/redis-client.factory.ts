@@ -75,7 +75,12 @@ function isClient(value: unknown): value is RedisClient {
 
 function describeClient(client: RedisClient): string {
   if (client.isCluster) return 'the Redis Cluster of the client passed in';
-  const { host = 'localhost', port = 6379, path } = (client as Redis).options;
+  const { host = 'localhost', port = 6379, path, sentinels, name } = (client as Redis).options;
+  // A Sentinel-backed client's host and port are unused defaults: name the master it asks the sentinels for.
+  if (sentinels?.length) {
+    const via = sentinels.map((s) => `${s.host ?? 'localhost'}:${s.port ?? 26379}`).join(', ');
+    return `the master "${name}" of the sentinels ${via} (client passed in)`;
+  }
   return `${path ?? `${host}:${port}`} (client passed in)`;
 }
 
@@ -92,10 +97,11 @@ export function resolveRedisClient(owner: string, options: RedisConnectionOption
   if (client !== undefined && url !== undefined) throw invalid('url', shownUrl, FIX_REDIS_BOTH);
   if (client !== undefined) {
     if (!isClient(client)) throw invalid('client', client, FIX_REDIS_CLIENT);
-    const password = client.isCluster
-      ? (client as Cluster).options.redisOptions?.password
-      : (client as Redis).options.password;
-    return { client, owned: false, target: describeClient(client), timeout, secrets: password ? [password] : [] };
+    const { password, sentinelPassword } = client.isCluster
+      ? { ...(client as Cluster).options.redisOptions }
+      : (client as Redis).options;
+    const secrets = [password, sentinelPassword].filter((secret): secret is string => Boolean(secret));
+    return { client, owned: false, target: describeClient(client), timeout, secrets };
   }
   if (url === undefined) throw invalid('client', undefined, FIX_REDIS_MISSING);
   const parsed = typeof url === 'string' && URL.canParse(url) ? new URL(url) : undefined;
