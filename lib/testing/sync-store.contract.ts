@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SyncStore } from '../backend/index.js';
 import { nodeTestRunner } from './contract.runner.js';
 import { storeBasicCases } from './store-basic.cases.js';
+import { storeBatchCases } from './store-batch.cases.js';
 import type { StoreCaseContext, SyncStoreContractOptions, SyncStoreFactory } from './store-contract.util.js';
 import { storeEventCases } from './store-events.cases.js';
 import { storeFaultCases } from './store-faults.cases.js';
@@ -43,6 +44,7 @@ export function describeSyncStoreContract(
     };
     storeBasicCases(context);
     storeFencingCases(context);
+    storeBatchCases(context);
     storeEventCases(context);
     storeFaultCases(context, options);
   });

@@ -13,6 +13,11 @@ export interface PostgresStoreQueries {
   write: string;
   /** $1 namespace, $2 tag, $3 checkedAt, $4 fence, $5 version (JSON). Returns `result`: touched, fenced or absent. */
   touch: string;
+  /**
+   * $1 namespace, $2 tags, $3 checkedAts, $4 fence, $5 versions (JSON), the arrays in the order of the checks.
+   * Returns one `result` per check, in that order, each as `touch` would return it alone.
+   */
+  touchMany: string;
   /** $1 namespace. */
   revision: string;
   /** $1 namespace. */
@@ -73,6 +78,23 @@ SELECT CASE
   WHEN EXISTS (SELECT 1 FROM touched) THEN 'touched'
   WHEN EXISTS (SELECT 1 FROM ${snapshots} WHERE namespace = $1::text AND tag = $2::text AND fence > $4::bigint) THEN 'fenced'
   ELSE 'absent' END AS result`,
+    // The same checks as touch, joined on the batch: the final SELECT sees the rows as they were before the
+    // UPDATE (one statement, one snapshot), as touch's own fenced/absent lookup does.
+    touchMany: `WITH batch AS (
+  SELECT * FROM unnest($2::text[], $3::bigint[], $5::jsonb[]) WITH ORDINALITY AS b(tag, checked_at, version, n)
+), touched AS (
+  UPDATE ${snapshots} AS s SET checked_at = b.checked_at, fence = $4::bigint FROM batch AS b
+  WHERE s.namespace = $1::text AND s.tag = b.tag AND s.fence <= $4::bigint AND s.version = b.version
+  RETURNING s.tag
+)
+SELECT CASE
+  WHEN t.tag IS NOT NULL THEN 'touched'
+  WHEN s.fence > $4::bigint THEN 'fenced'
+  ELSE 'absent' END AS result
+FROM batch AS b
+LEFT JOIN touched AS t ON t.tag = b.tag
+LEFT JOIN ${snapshots} AS s ON s.namespace = $1::text AND s.tag = b.tag
+ORDER BY b.n`,
     revision: `SELECT revision FROM ${revisions} WHERE namespace = $1::text`,
     heads: `SELECT tag, ${head} FROM ${snapshots} WHERE namespace = $1::text`,
     fence: `SELECT fence FROM ${snapshots} WHERE namespace = $1::text AND tag = $2::text`,

@@ -18,6 +18,7 @@ import type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouch,
   SyncTouchResult,
   SyncWriteResult,
 } from '../../backend/index.js';
@@ -140,6 +141,20 @@ export class PostgresSyncStore implements SyncStore {
     const values = [namespace, tag, Math.round(checkedAt), fence, JSON.stringify(version)];
     const { rows } = await this.run<{ result: SyncTouchResult }>('touch a snapshot', this.queries.touch, values);
     return rows[0].result;
+  }
+
+  /** Every check in one statement (`UPDATE … FROM unnest(…)`), judged as `touch` judges one. */
+  async touchMany(namespace: string, touches: readonly SyncTouch[], fence: number): Promise<SyncTouchResult[]> {
+    if (touches.length === 0) return [];
+    const values = [
+      namespace,
+      touches.map(({ tag }) => tag),
+      touches.map(({ checkedAt }) => Math.round(checkedAt)),
+      fence,
+      touches.map(({ version }) => JSON.stringify(version)),
+    ];
+    const { rows } = await this.run<{ result: SyncTouchResult }>('touch snapshots', this.queries.touchMany, values);
+    return rows.map(({ result }) => result);
   }
 
   async revision(namespace: string): Promise<number> {

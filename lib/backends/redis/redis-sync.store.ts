@@ -1,7 +1,7 @@
 import type { RedisConnectionOptions } from './redis-client.factory.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisKeys, validateKeyPrefix } from './redis-keys.js';
-import { HEAD_FIELDS, HEADS_SCRIPT, TOUCH_SCRIPT, WRITE_SCRIPT } from './redis.scripts.js';
+import { HEAD_FIELDS, HEADS_SCRIPT, TOUCH_MANY_SCRIPT, TOUCH_SCRIPT, WRITE_SCRIPT } from './redis.scripts.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { jsonSerializer } from '../../backend/index.js';
 import { RedisHeartbeats } from './redis-heartbeat.js';
@@ -15,6 +15,7 @@ import type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouch,
   SyncTouchResult,
   SyncWriteResult,
 } from '../../backend/index.js';
@@ -42,6 +43,11 @@ function versionOf(raw: string, type: string): SyncVersion {
   // Anything else was written behind the store's back: no valid version, which the module
   // reports as a corrupt record of that one tag (a throw here would fail heads() for all).
   return Number.NaN;
+}
+
+/** A touch script's code as a result: 1 touched, 0 fenced, anything else absent. */
+function touchResultOf(code: unknown): SyncTouchResult {
+  return code === 1 ? 'touched' : code === 0 ? 'fenced' : 'absent';
 }
 
 /** A record's head from its HEAD_FIELDS values, in that order (as HMGET and the heads script return them). */
@@ -135,7 +141,20 @@ export class RedisSyncStore implements SyncStore {
     const key = this.keys.of(namespace).record(this.keys.tag(tag));
     const args = [String(checkedAt), String(fence), String(version), typeOfVersion(version)];
     const result = await this.connection.call('touch a snapshot', (client) => TOUCH_SCRIPT.run(client, [key], args));
-    return result === 1 ? 'touched' : result === 0 ? 'fenced' : 'absent';
+    return touchResultOf(result);
+  }
+
+  /** Every check in one script: the namespace's keys share one hash tag, so a Cluster runs it on one node. */
+  async touchMany(namespace: string, touches: readonly SyncTouch[], fence: number): Promise<SyncTouchResult[]> {
+    if (touches.length === 0) return [];
+    const keys = this.keys.of(namespace);
+    const recordKeys = touches.map(({ tag }) => keys.record(this.keys.tag(tag)));
+    const args = [String(fence)];
+    for (const { checkedAt, version } of touches) args.push(String(checkedAt), String(version), typeOfVersion(version));
+    const results = (await this.connection.call('touch snapshots', (client) =>
+      TOUCH_MANY_SCRIPT.run(client, recordKeys, args),
+    )) as number[];
+    return results.map(touchResultOf);
   }
 
   async revision(namespace: string): Promise<number> {

@@ -8,6 +8,7 @@ import type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouch,
   SyncTouchResult,
   SyncVersion,
   SyncWriteResult,
@@ -41,6 +42,15 @@ export interface SqliteSyncStoreOptions extends SqliteConnectionOptions {
   pollInterval?: number;
   /** Watch the database's directory to learn of commits at once (default true). */
   watch?: boolean;
+}
+
+/** One unchanged check, inside the caller's transaction. */
+function touchOne(statements: SqliteStatements, namespace: string, touch: SyncTouch, fence: number): SyncTouchResult {
+  const { tag, version, checkedAt } = touch;
+  const values = { namespace, tag, version: versionKey(version), checkedAt: Math.round(checkedAt), fence };
+  if (statements.touch.run(values).changes === 1) return 'touched';
+  const stored = statements.fence.get(namespace, tag) as { fence: number } | undefined;
+  return stored && stored.fence > fence ? 'fenced' : 'absent';
 }
 
 /**
@@ -120,12 +130,17 @@ export class SqliteSyncStore implements SyncStore {
     checkedAt: number,
     fence: number,
   ): Promise<SyncTouchResult> {
-    return this.connection.write('touch a snapshot', ({ statements }) => {
-      const values = { namespace, tag, version: versionKey(version), checkedAt: Math.round(checkedAt), fence };
-      if (statements.touch.run(values).changes === 1) return 'touched';
-      const stored = statements.fence.get(namespace, tag) as { fence: number } | undefined;
-      return stored && stored.fence > fence ? 'fenced' : 'absent';
-    });
+    return this.connection.write('touch a snapshot', ({ statements }) =>
+      touchOne(statements, namespace, { tag, version, checkedAt }, fence),
+    );
+  }
+
+  /** Every check in one transaction, each judged as `touch` judges one. */
+  async touchMany(namespace: string, touches: readonly SyncTouch[], fence: number): Promise<SyncTouchResult[]> {
+    if (touches.length === 0) return [];
+    return this.connection.write('touch snapshots', ({ statements }) =>
+      touches.map((touch) => touchOne(statements, namespace, touch, fence)),
+    );
   }
 
   async revision(namespace: string): Promise<number> {
