@@ -7,8 +7,9 @@ import type { StoreCaseContext, SyncStoreContractOptions, SyncStoreFactory } fro
 import { storeEventCases } from './store-events.cases.js';
 import { storeFaultCases } from './store-faults.cases.js';
 import { storeFencingCases } from './store-fencing.cases.js';
+import { storeWireCases } from './store-wire.cases.js';
 
-export type { SyncStoreContractOptions, SyncStoreFactory } from './store-contract.util.js';
+export type { StoreWireOptions, SyncStoreContractOptions, SyncStoreFactory } from './store-contract.util.js';
 
 /**
  * The contract every `SyncStore` must keep (the model is ShedLock's
@@ -47,6 +48,7 @@ export function describeSyncStoreContract(
     storeBatchCases(context);
     storeEventCases(context);
     storeFaultCases(context, options);
+    storeWireCases(context, options);
   });
 }
 

@@ -7,7 +7,8 @@ export interface PostgresStoreQueries {
   read: string;
   /**
    * $1 namespace, $2 tag, $3 version (JSON), $4 data (JSON) or $5 data (bytes),
-   * $6 modifiedAt, $7 checkedAt, $8 fence, $9 channel, $10 trace (a traceparent put in the event, or NULL).
+   * $6 modifiedAt, $7 checkedAt, $8 fence, $9 channel, $10 the change event's JSON up to its revision
+   * (built by the store, with the data inline when small), to which the statement appends the revision.
    * Returns one row: `revision` when accepted, else NULL and `fence`, the stored one.
    */
   write: string;
@@ -37,8 +38,8 @@ export interface PostgresStoreQueries {
  * when the fence is not older, upserts the snapshot with that revision (the
  * upsert re-checks the fence, which covers two concurrent first writes), and
  * notifies only when a row was written. NOTIFY is delivered at commit, so a
- * refused or failed write never announces a change; the payload carries no
- * data (NOTIFY caps payloads at 8000 bytes).
+ * refused or failed write never announces a change, and the small snapshots
+ * it carries inline (NOTIFY caps payloads at 8000 bytes) are committed ones.
  */
 export function postgresStoreQueries({ schema, table, revisionTable }: PostgresStoreTables): PostgresStoreQueries {
   const snapshots = qualifiedName(schema, table);
@@ -65,9 +66,7 @@ export function postgresStoreQueries({ schema, table, revisionTable }: PostgresS
   RETURNING revision
 )
 SELECT w.revision, (SELECT fence FROM locked) AS fence,
-  CASE WHEN w.revision IS NOT NULL THEN pg_notify($9::text, json_strip_nulls(json_build_object(
-    'type', 'change', 'tag', $2::text, 'version', $3::jsonb, 'revision', w.revision, 'trace', $10::text))::text)
-  END AS notified
+  CASE WHEN w.revision IS NOT NULL THEN pg_notify($9::text, $10::text || w.revision::text || '}') END AS notified
 FROM (SELECT 1) AS one LEFT JOIN written AS w ON true`,
     touch: `WITH touched AS (
   UPDATE ${snapshots} SET checked_at = $3::bigint, fence = $4::bigint
