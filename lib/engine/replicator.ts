@@ -3,7 +3,12 @@ import { SYNC_OPTIONS } from '../sync.constants.js';
 import { InvalidSyncResultError, SyncError } from '../sync.errors.js';
 import { FOLLOW_ERROR, READ_FAILED, READ_RECOVERED, STORED_SCHEMA_REFUSED } from '../sync.messages.js';
 import type { NormalizedSyncOptions } from '../interfaces/sync-options.interface.js';
-import type { SyncRecordHead, SyncStoreEvent, SyncSubscription } from '../backend/sync-store.interface.js';
+import type {
+  StoredSyncRecord,
+  SyncRecordHead,
+  SyncStoreEvent,
+  SyncSubscription,
+} from '../backend/sync-store.interface.js';
 import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
 import { checkRecordHead } from './record.checks.js';
 import { checkSchema } from './schema.check.js';
@@ -11,10 +16,11 @@ import { SyncTelemetry } from './telemetry/sync.telemetry.js';
 
 /**
  * Keeps this process's replicas in line with the store. A change event makes
- * it read that one record; because events can be lost (reconnects), it also
- * reads the namespace's revision once per interval — one round trip whatever
- * the number of tasks — and only when that moved, the heads, then the records
- * that are newer than the replicas.
+ * it read that one record, or install the record the event carries (a small
+ * snapshot the store pushed with it) without a read; because events can be
+ * lost (reconnects), it also reads the namespace's revision once per interval
+ * — one round trip whatever the number of tasks — and only when that moved,
+ * the heads, then the records that are newer than the replicas.
  */
 @Injectable()
 export class SyncReplicator {
@@ -25,6 +31,8 @@ export class SyncReplicator {
   private errors = 0;
   private readonly reading = new Map<string, Promise<void>>();
   private readonly wanted = new Map<string, number>();
+  /** The newest record a change event carried per tag, taken by the read loop instead of a read. */
+  private readonly pushed = new Map<string, StoredSyncRecord>();
   private reconciling: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -38,7 +46,7 @@ export class SyncReplicator {
     const { store, name } = this.options;
     this.subscription = await store.subscribe(name, (event) => {
       this.telemetry.eventReceived(event);
-      if (event.type === 'change') this.want(event.tag, event.revision);
+      if (event.type === 'change') this.want(event.tag, event.revision, event.record);
       onEvent(event);
     });
     await this.reconcile();
@@ -101,8 +109,12 @@ export class SyncReplicator {
     }
   }
 
-  /** Reads `tag` once if `revision` is newer than its replica; coalesces concurrent wants. */
-  private want(tag: string, revision: number): void {
+  /**
+   * Reads `tag` once if `revision` is newer than its replica; coalesces concurrent wants. A `pushed` record
+   * (of that revision, from a change event) is installed by the same loop in place of a read, so one path
+   * per tag decides what is newest: an older event never installs over a newer read, nor the reverse.
+   */
+  private want(tag: string, revision: number, pushed?: StoredSyncRecord): void {
     let state;
     try {
       state = this.state.entry(tag);
@@ -111,8 +123,11 @@ export class SyncReplicator {
     }
     if (revision <= state.revision || revision <= (this.wanted.get(tag) ?? 0)) return;
     this.wanted.set(tag, revision);
+    if (pushed?.revision === revision) this.pushed.set(tag, pushed);
     if (this.reading.has(tag)) return;
-    this.reading.set(tag, this.read(tag));
+    const reading = this.read(tag);
+    // A pushed record is installed synchronously: the loop may be over (and cleaned up) already.
+    if (this.wanted.has(tag)) this.reading.set(tag, reading);
   }
 
   private async read(tag: string): Promise<void> {
@@ -120,8 +135,9 @@ export class SyncReplicator {
     const state = this.state.entry(tag);
     while ((this.wanted.get(tag) ?? 0) > state.revision) {
       const wanted = this.wanted.get(tag) ?? 0;
+      const pushed = this.takePushed(tag, wanted);
       try {
-        const record = await store.read(name, tag);
+        const record = pushed ?? (await store.read(name, tag));
         if (!record) break;
         checkRecordHead(tag, record);
         // Validate, then swap: a record that fails the schema throws here and is never installed.
@@ -133,6 +149,8 @@ export class SyncReplicator {
         if (this.state.recordSuccess(state) > 0) this.logger.log(READ_RECOVERED(tag));
         if (record.revision < wanted) break; // an older record than announced: the reconcile will retry
       } catch (error) {
+        // A pushed record that fails a check is read again: the reply reports the fault, or installs a sound record.
+        if (pushed) continue;
         // A payload that fails to decode (or a read that fails) keeps the last good replica, shows in status() and
         // health.
         const failure = error instanceof Error ? error : new SyncError(String(error), { tag });
@@ -143,9 +161,17 @@ export class SyncReplicator {
         break;
       }
     }
-    // Both in the same synchronous step: a want() between them would be lost.
+    // All in the same synchronous step: a want() between them would be lost.
     this.wanted.delete(tag);
+    this.pushed.delete(tag);
     this.reading.delete(tag);
+  }
+
+  /** The record pushed for `tag` if it is the one wanted (an older one would only be refused), taken once. */
+  private takePushed(tag: string, wanted: number): StoredSyncRecord | undefined {
+    const pushed = this.pushed.get(tag);
+    this.pushed.delete(tag);
+    return pushed && pushed.revision >= wanted ? pushed : undefined;
   }
 
   /** The head if it is sound; a corrupt one counts as a failed read of that task and is skipped. */

@@ -9,5 +9,5 @@ export type { ContractRunner } from './contract.runner.js';
 export { describeSyncLockContract } from './sync-lock.contract.js';
 export type { SyncLockContractOptions, SyncLockFactory } from './sync-lock.contract.js';
 export { describeSyncStoreContract } from './sync-store.contract.js';
-export type { SyncStoreContractOptions, SyncStoreFactory } from './sync-store.contract.js';
+export type { StoreWireOptions, SyncStoreContractOptions, SyncStoreFactory } from './sync-store.contract.js';
 export { describeSyncHeartbeatContract } from './sync-heartbeat.contract.js';

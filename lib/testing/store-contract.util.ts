@@ -75,8 +75,20 @@ export interface SyncStoreContractOptions {
    * for data that cannot be encoded or decoded. Leave it out for a store that keeps data as is.
    */
   withSerializer?: (serializer: SyncSerializer) => SyncStore | Promise<SyncStore>;
+  /**
+   * Builds a store of the same backend (and server) with these wire options of this package's backends: turns
+   * on the cases of inline change events and compression. Leave it out for a store without those options.
+   */
+  withOptions?: (options: StoreWireOptions) => SyncStore | Promise<SyncStore>;
   /** Builds a store whose server does not answer (a closed port): turns on the unreachable-server case. */
   unreachable?: SyncStoreFactory;
   /** ms within which calls of the `unreachable` store must fail (default 5000). */
   unreachableWithin?: number;
+}
+
+/** The wire options the backends of this package share (see their option tables in the README). */
+export interface StoreWireOptions {
+  inlineMaxBytes?: number;
+  compression?: 'gzip' | 'brotli' | false;
+  compressAbove?: number;
 }

@@ -11,9 +11,11 @@ export function storeEventCases({ it, store, ns }: StoreCaseContext): void {
     const subscription = await store().subscribe(space, (event) => seen.push(event));
     const change = await listen(store(), space, (e) => e.type === 'change');
     const result = await store().write(space, record('t', 'v1', 1));
-    const event = await change.next;
+    const { record: inline, ...event } = (await change.next) as Extract<SyncStoreEvent, { type: 'change' }>;
     assert.ok(result.accepted);
     assert.deepEqual(event, { type: 'change', tag: 't', version: 'v1', revision: result.revision });
+    if (inline)
+      assert.deepEqual(inline, await store().read(space, 't'), 'a record sent with its event is the stored one');
     const refresh = await listen(store(), space, (e) => e.type === 'refresh');
     await store().publish(space, { type: 'refresh', tag: 't', id: 'r1' });
     assert.deepEqual(await refresh.next, { type: 'refresh', tag: 't', id: 'r1' });
@@ -23,6 +25,28 @@ export function storeEventCases({ it, store, ns }: StoreCaseContext): void {
     await store().write(space, record('t', 'v2', 1));
     await sleep(200);
     assert.equal(seen.length, count, 'no events after unsubscribe');
+  });
+
+  it('sends a record with its change event only as a read returns it, and never an older one', async () => {
+    const space = ns();
+    const changes: Extract<SyncStoreEvent, { type: 'change' }>[] = [];
+    const subscription = await store().subscribe(space, (e) => e.type === 'change' && changes.push(e));
+    const small = await store().write(space, { ...record('t', 1, 1), data: { list: [1, 'two', null] } });
+    const stored = await store().read(space, 't');
+    const other = await store().write(space, record('u', 2, 1));
+    for (let i = 0; i < 50 && changes.length < 2; i++) await sleep(20);
+    await subscription.unsubscribe();
+    assert.ok(small.accepted && other.accepted);
+    assert.deepEqual(
+      changes.map(({ tag, revision }) => [tag, revision]),
+      [
+        ['t', small.revision],
+        ['u', other.revision],
+      ],
+    );
+    const [inline] = changes.map((change) => change.record);
+    if (inline) assert.deepEqual(inline, stored);
+    for (const change of changes) if (change.record) assert.equal(change.record.revision, change.revision);
   });
 
   it('delivers every event type with its fields as published', async () => {

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { SyncStore } from '../backend/index.js';
 import { nodeTestRunner } from './contract.runner.js';
 import { storeBasicCases } from './store-basic.cases.js';
+import { storeBatchCases } from './store-batch.cases.js';
 import type { StoreCaseContext, SyncStoreContractOptions, SyncStoreFactory } from './store-contract.util.js';
 import { storeEventCases } from './store-events.cases.js';
 import { storeFaultCases } from './store-faults.cases.js';
 import { storeFencingCases } from './store-fencing.cases.js';
+import { storeWireCases } from './store-wire.cases.js';
 
-export type { SyncStoreContractOptions, SyncStoreFactory } from './store-contract.util.js';
+export type { StoreWireOptions, SyncStoreContractOptions, SyncStoreFactory } from './store-contract.util.js';
 
 /**
  * The contract every `SyncStore` must keep (the model is ShedLock's
@@ -43,8 +45,10 @@ export function describeSyncStoreContract(
     };
     storeBasicCases(context);
     storeFencingCases(context);
+    storeBatchCases(context);
     storeEventCases(context);
     storeFaultCases(context, options);
+    storeWireCases(context, options);
   });
 }
 

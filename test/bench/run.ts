@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { postgresSkip, redisSkip } from '../support/services.js';
 import { type Benchmark, type BenchResult, fmtTarget, markdown } from './bench.util.js';
+import { largeChange } from './large-change.bench.js';
 import { propagation } from './propagation.bench.js';
 import { readPath } from './read-path.bench.js';
 import { scale } from './scale.bench.js';
@@ -31,6 +32,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   propagation,
   takeover,
   scale,
+  'large-change': largeChange,
   'backup-cold-start': backupColdStart,
   'schema-cost': schemaCost,
 };

@@ -23,6 +23,7 @@ describe('PostgreSQL backends: conformance', { skip }, () => {
     {
       ...faults,
       withSerializer: (serializer) => new PostgresSyncStore({ pool: db.pool, schema: db.schema, serializer }),
+      withOptions: (wire) => new PostgresSyncStore({ pool: db.pool, schema: db.schema, ...wire }),
       unreachable: () => new PostgresSyncStore(UNREACHABLE),
     },
   );

@@ -28,6 +28,7 @@ describe('Redis backend conformance', { skip }, () => {
   describeSyncStoreContract('RedisSyncStore (url)', () => new RedisSyncStore({ url: REDIS_URL, keyPrefix }), {
     ...faults,
     withSerializer: (serializer) => new RedisSyncStore({ url: REDIS_URL, keyPrefix, serializer }),
+    withOptions: (wire) => new RedisSyncStore({ url: REDIS_URL, keyPrefix, ...wire }),
     unreachable: () => new RedisSyncStore(UNREACHABLE),
   });
   describeSyncStoreContract(

@@ -26,6 +26,7 @@ describe('SQLite backends: conformance', () => {
   describeSyncStoreContract('SqliteSyncStore (path)', () => new SqliteSyncStore({ path: shared }), {
     ...faults,
     withSerializer: (serializer) => new SqliteSyncStore({ path: shared, serializer }),
+    withOptions: (wire) => new SqliteSyncStore({ path: shared, ...wire }),
     unreachable: () => new SqliteSyncStore(unreachable),
   });
   // The fault cases compare the serializer store's writes with the store under test: one database for both.

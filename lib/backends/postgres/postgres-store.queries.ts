@@ -7,12 +7,18 @@ export interface PostgresStoreQueries {
   read: string;
   /**
    * $1 namespace, $2 tag, $3 version (JSON), $4 data (JSON) or $5 data (bytes),
-   * $6 modifiedAt, $7 checkedAt, $8 fence, $9 channel, $10 trace (a traceparent put in the event, or NULL).
+   * $6 modifiedAt, $7 checkedAt, $8 fence, $9 channel, $10 the change event's JSON up to its revision
+   * (built by the store, with the data inline when small), to which the statement appends the revision.
    * Returns one row: `revision` when accepted, else NULL and `fence`, the stored one.
    */
   write: string;
   /** $1 namespace, $2 tag, $3 checkedAt, $4 fence, $5 version (JSON). Returns `result`: touched, fenced or absent. */
   touch: string;
+  /**
+   * $1 namespace, $2 tags, $3 checkedAts, $4 fence, $5 versions (JSON), the arrays in the order of the checks.
+   * Returns one `result` per check, in that order, each as `touch` would return it alone.
+   */
+  touchMany: string;
   /** $1 namespace. */
   revision: string;
   /** $1 namespace. */
@@ -32,8 +38,8 @@ export interface PostgresStoreQueries {
  * when the fence is not older, upserts the snapshot with that revision (the
  * upsert re-checks the fence, which covers two concurrent first writes), and
  * notifies only when a row was written. NOTIFY is delivered at commit, so a
- * refused or failed write never announces a change; the payload carries no
- * data (NOTIFY caps payloads at 8000 bytes).
+ * refused or failed write never announces a change, and the small snapshots
+ * it carries inline (NOTIFY caps payloads at 8000 bytes) are committed ones.
  */
 export function postgresStoreQueries({ schema, table, revisionTable }: PostgresStoreTables): PostgresStoreQueries {
   const snapshots = qualifiedName(schema, table);
@@ -60,9 +66,7 @@ export function postgresStoreQueries({ schema, table, revisionTable }: PostgresS
   RETURNING revision
 )
 SELECT w.revision, (SELECT fence FROM locked) AS fence,
-  CASE WHEN w.revision IS NOT NULL THEN pg_notify($9::text, json_strip_nulls(json_build_object(
-    'type', 'change', 'tag', $2::text, 'version', $3::jsonb, 'revision', w.revision, 'trace', $10::text))::text)
-  END AS notified
+  CASE WHEN w.revision IS NOT NULL THEN pg_notify($9::text, $10::text || w.revision::text || '}') END AS notified
 FROM (SELECT 1) AS one LEFT JOIN written AS w ON true`,
     touch: `WITH touched AS (
   UPDATE ${snapshots} SET checked_at = $3::bigint, fence = $4::bigint
@@ -73,6 +77,23 @@ SELECT CASE
   WHEN EXISTS (SELECT 1 FROM touched) THEN 'touched'
   WHEN EXISTS (SELECT 1 FROM ${snapshots} WHERE namespace = $1::text AND tag = $2::text AND fence > $4::bigint) THEN 'fenced'
   ELSE 'absent' END AS result`,
+    // The same checks as touch, joined on the batch: the final SELECT sees the rows as they were before the
+    // UPDATE (one statement, one snapshot), as touch's own fenced/absent lookup does.
+    touchMany: `WITH batch AS (
+  SELECT * FROM unnest($2::text[], $3::bigint[], $5::jsonb[]) WITH ORDINALITY AS b(tag, checked_at, version, n)
+), touched AS (
+  UPDATE ${snapshots} AS s SET checked_at = b.checked_at, fence = $4::bigint FROM batch AS b
+  WHERE s.namespace = $1::text AND s.tag = b.tag AND s.fence <= $4::bigint AND s.version = b.version
+  RETURNING s.tag
+)
+SELECT CASE
+  WHEN t.tag IS NOT NULL THEN 'touched'
+  WHEN s.fence > $4::bigint THEN 'fenced'
+  ELSE 'absent' END AS result
+FROM batch AS b
+LEFT JOIN touched AS t ON t.tag = b.tag
+LEFT JOIN ${snapshots} AS s ON s.namespace = $1::text AND s.tag = b.tag
+ORDER BY b.n`,
     revision: `SELECT revision FROM ${revisions} WHERE namespace = $1::text`,
     heads: `SELECT tag, ${head} FROM ${snapshots} WHERE namespace = $1::text`,
     fence: `SELECT fence FROM ${snapshots} WHERE namespace = $1::text AND tag = $2::text`,

@@ -18,14 +18,27 @@ import type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouch,
   SyncTouchResult,
   SyncWriteResult,
 } from '../../backend/index.js';
-import { checkSerializer, decodeEvent } from '../shared/index.js';
+import {
+  changeEventHead,
+  checkSerializer,
+  compressionOption,
+  decodeEvent,
+  inlineMaxBytesOption,
+  isJsonSerializer,
+} from '../shared/index.js';
+import type { InlineRule, RecordCompression } from '../shared/index.js';
 import type { SyncHeartbeat } from '../../backend/sync-heartbeat.interface.js';
 import { PostgresHeartbeats } from './postgres-heartbeat.js';
 
 const OWNER = 'PostgresSyncStore';
+/** NOTIFY refuses a payload of this many bytes or more. */
+const NOTIFY_LIMIT = 8_000;
+/** Room left for the revision the statement appends, and the closing brace. */
+const REVISION_ROOM = 21;
 
 /** Options of `PostgresSyncStore`. */
 export interface PostgresSyncStoreOptions extends PostgresConnectionOptions {
@@ -40,6 +53,15 @@ export interface PostgresSyncStoreOptions extends PostgresConnectionOptions {
   serializer?: SyncSerializer;
   /** Table of the heartbeats of the fleet view, one row per live process (default `sync_instances`). */
   instanceTable?: string;
+  /**
+   * Largest encoded snapshot (bytes) sent with its change notification, so followers install it without a
+   * read (default 4096; 0: never; at most 8000, NOTIFY's payload limit, which the whole event must fit).
+   */
+  inlineMaxBytes?: number;
+  /** Compresses snapshots larger than `compressAbove` (default false). Readers of any setting read every record. */
+  compression?: 'gzip' | 'brotli' | false;
+  /** Bytes above which an encoded snapshot is compressed, when `compression` is on (default 65536). */
+  compressAbove?: number;
 }
 
 /** Table names from options, checked. */
@@ -71,6 +93,8 @@ export class PostgresSyncStore implements SyncStore {
   private readonly serializer?: SyncSerializer;
   private listener?: PostgresListener;
   private readonly heartbeats: PostgresHeartbeats;
+  private readonly inline: InlineRule;
+  private readonly compression: RecordCompression;
 
   /** The DDL this store runs (when `autoCreate` is on), to run by hand or show in a migration. */
   static schemaSql(options: Pick<PostgresSyncStoreOptions, 'schema' | 'table' | 'revisionTable'> = {}): string {
@@ -83,6 +107,11 @@ export class PostgresSyncStore implements SyncStore {
     const serializer = checkSerializer(OWNER, options.serializer);
     // The default JSON goes to a jsonb column (readable in SQL); only a custom serializer's bytes go to bytea.
     if (serializer !== undefined && serializer !== jsonSerializer) this.serializer = serializer;
+    this.inline = {
+      maxBytes: inlineMaxBytesOption(OWNER, options.inlineMaxBytes, NOTIFY_LIMIT),
+      json: isJsonSerializer(this.serializer),
+    };
+    this.compression = compressionOption(OWNER, options);
     this.queries = postgresStoreQueries(this.tables);
     this.heartbeats = new PostgresHeartbeats(this.connection, OWNER, options.instanceTable);
     const { table, revisionTable } = this.tables;
@@ -101,13 +130,23 @@ export class PostgresSyncStore implements SyncStore {
   async read<T = unknown>(namespace: string, tag: string): Promise<StoredSyncRecord<T> | undefined> {
     const row = (await this.run<RecordRow>('read a snapshot', this.queries.read, [namespace, tag])).rows[0];
     if (!row) return undefined;
-    return { tag, ...headOf(row), data: decodeData<T>(OWNER, tag, row, this.serializer) };
+    return { tag, ...headOf(row), data: await decodeData<T>(OWNER, tag, row, this.serializer) };
   }
 
   async write(namespace: string, record: SyncRecord): Promise<SyncWriteResult> {
-    const { json, bytes } = encodeData(OWNER, record.tag, record.data, this.serializer);
-    const channel = this.channel(namespace);
+    const { json, bytes, encoded, compressed } = await encodeData(
+      OWNER,
+      record.tag,
+      record.data,
+      this.serializer,
+      this.compression,
+    );
     const times = [Math.round(record.modifiedAt), Math.round(record.checkedAt)];
+    const kept = { ...record, modifiedAt: times[0], checkedAt: times[1] };
+    let event = changeEventHead(record.tag, kept, compressed ? undefined : encoded, this.inline);
+    // The whole payload must fit NOTIFY's limit: an event too large with its data goes without it.
+    if (Buffer.byteLength(event) + REVISION_ROOM >= NOTIFY_LIMIT)
+      event = changeEventHead(record.tag, kept, undefined, this.inline);
     const values = [
       namespace,
       record.tag,
@@ -116,8 +155,8 @@ export class PostgresSyncStore implements SyncStore {
       bytes,
       ...times,
       record.fence,
-      channel,
-      record.trace ?? null,
+      this.channel(namespace),
+      event,
     ];
     const [row] = (
       await this.run<{ revision: string | null; fence: string | null }>('write a snapshot', this.queries.write, values)
@@ -142,6 +181,20 @@ export class PostgresSyncStore implements SyncStore {
     return rows[0].result;
   }
 
+  /** Every check in one statement (`UPDATE … FROM unnest(…)`), judged as `touch` judges one. */
+  async touchMany(namespace: string, touches: readonly SyncTouch[], fence: number): Promise<SyncTouchResult[]> {
+    if (touches.length === 0) return [];
+    const values = [
+      namespace,
+      touches.map(({ tag }) => tag),
+      touches.map(({ checkedAt }) => Math.round(checkedAt)),
+      fence,
+      touches.map(({ version }) => JSON.stringify(version)),
+    ];
+    const { rows } = await this.run<{ result: SyncTouchResult }>('touch snapshots', this.queries.touchMany, values);
+    return rows.map(({ result }) => result);
+  }
+
   async revision(namespace: string): Promise<number> {
     const { rows } = await this.run<{ revision: string }>('read a revision', this.queries.revision, [namespace]);
     return rows[0] ? Number(rows[0].revision) : 0;
@@ -162,7 +215,7 @@ export class PostgresSyncStore implements SyncStore {
   async subscribe(namespace: string, listener: (event: SyncStoreEvent) => void): Promise<SyncSubscription> {
     this.listener ??= new PostgresListener(this.connection, `nestjs-version-sync:listen:${this.tables.schema}`);
     const unlisten = await this.listener.listen(this.channel(namespace), (payload) => {
-      const event = decodeEvent(payload);
+      const event = decodeEvent(payload, this.serializer);
       if (event) listener(event);
     });
     let active = true;

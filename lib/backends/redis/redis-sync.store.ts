@@ -1,7 +1,7 @@
 import type { RedisConnectionOptions } from './redis-client.factory.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisKeys, validateKeyPrefix } from './redis-keys.js';
-import { HEAD_FIELDS, HEADS_SCRIPT, TOUCH_SCRIPT, WRITE_SCRIPT } from './redis.scripts.js';
+import { HEAD_FIELDS, HEADS_SCRIPT, TOUCH_MANY_SCRIPT, TOUCH_SCRIPT, WRITE_SCRIPT } from './redis.scripts.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { jsonSerializer } from '../../backend/index.js';
 import { RedisHeartbeats } from './redis-heartbeat.js';
@@ -15,15 +15,37 @@ import type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouch,
   SyncTouchResult,
   SyncWriteResult,
 } from '../../backend/index.js';
-import { checkSerializer, decodeEvent, decodeRecordData, encodeRecordData } from '../shared/index.js';
+import {
+  changeEventHead,
+  checkSerializer,
+  compressionOption,
+  compressRecordData,
+  decodeEvent,
+  decodeRecordData,
+  encodeRecordData,
+  inflateRecordData,
+  inlineMaxBytesOption,
+  isJsonSerializer,
+} from '../shared/index.js';
+import type { InlineRule, RecordCompression } from '../shared/index.js';
 
-/** Options of `RedisSyncStore`: a client or a URL, plus the key prefix, timeout and serializer. */
+/** Options of `RedisSyncStore`: a client or a URL, plus the key prefix, timeout, serializer and wire format. */
 export interface RedisSyncStoreOptions extends RedisConnectionOptions {
   /** Turns data into bytes and back (default JSON). Every process of a namespace must use the same one. */
   serializer?: SyncSerializer;
+  /**
+   * Largest encoded snapshot (bytes) published with its change event, so followers install it without a read
+   * (default 4096; 0: never).
+   */
+  inlineMaxBytes?: number;
+  /** Compresses snapshots larger than `compressAbove` (default false). Readers of any setting read every record. */
+  compression?: 'gzip' | 'brotli' | false;
+  /** Bytes above which an encoded snapshot is compressed, when `compression` is on (default 65536). */
+  compressAbove?: number;
 }
 
 const OWNER = 'RedisSyncStore';
@@ -42,6 +64,11 @@ function versionOf(raw: string, type: string): SyncVersion {
   // Anything else was written behind the store's back: no valid version, which the module
   // reports as a corrupt record of that one tag (a throw here would fail heads() for all).
   return Number.NaN;
+}
+
+/** A touch script's code as a result: 1 touched, 0 fenced, anything else absent. */
+function touchResultOf(code: unknown): SyncTouchResult {
+  return code === 1 ? 'touched' : code === 0 ? 'fenced' : 'absent';
 }
 
 /** A record's head from its HEAD_FIELDS values, in that order (as HMGET and the heads script return them). */
@@ -74,13 +101,20 @@ export class RedisSyncStore implements SyncStore {
   private readonly keys: RedisKeys;
   private readonly serializer: SyncSerializer;
   private readonly subscriber: RedisSubscriber<SyncStoreEvent>;
+  private readonly inline: InlineRule;
+  private readonly compression: RecordCompression;
 
   constructor(options: RedisSyncStoreOptions) {
     const { keyPrefix } = options ?? {};
     this.serializer = checkSerializer(OWNER, options?.serializer) ?? jsonSerializer;
+    this.inline = {
+      maxBytes: inlineMaxBytesOption(OWNER, options?.inlineMaxBytes),
+      json: isJsonSerializer(this.serializer),
+    };
+    this.compression = compressionOption(OWNER, options ?? {});
     this.keys = new RedisKeys(OWNER, validateKeyPrefix(OWNER, keyPrefix));
     this.connection = new RedisConnection(OWNER, options);
-    this.subscriber = new RedisSubscriber(this.connection, decodeEvent);
+    this.subscriber = new RedisSubscriber(this.connection, (message) => decodeEvent(message, this.serializer));
   }
 
   /** Connects and PINGs; rejects with a `SyncConnectionError` saying what to check. */
@@ -94,17 +128,18 @@ export class RedisSyncStore implements SyncStore {
       client.hmgetBuffer(key, ...RECORD_FIELDS),
     );
     if (!data || !head[0] || !head[1]) return undefined;
-    const decoded = decodeRecordData<T>(OWNER, tag, () => this.serializer.decode(data));
+    const bytes = await inflateRecordData(OWNER, tag, data);
+    const decoded = decodeRecordData<T>(OWNER, tag, () => this.serializer.decode(bytes));
     return { ...headOf(tag, head.map(String)), data: decoded };
   }
 
   async write(namespace: string, record: SyncRecord): Promise<SyncWriteResult> {
     const keys = this.keys.of(namespace);
     const tag = this.keys.tag(record.tag);
-    const data = encodeRecordData(OWNER, tag, () => this.serializer.encode(record.data));
+    const encoded = encodeRecordData(OWNER, tag, () => this.serializer.encode(record.data));
+    const { data, compressed } = await compressRecordData(encoded, this.compression);
     // The script appends the revision it assigns, so the event is built here with exact JSON numbers.
-    const event = JSON.stringify({ type: 'change', tag, version: record.version, trace: record.trace });
-    const eventWithoutRevision = `${event.slice(0, -1)},"revision":`;
+    const eventWithoutRevision = changeEventHead(tag, record, compressed ? undefined : encoded, this.inline);
     const [accepted, value] = (await this.connection.call('write a snapshot', (client) =>
       WRITE_SCRIPT.run(
         client,
@@ -135,7 +170,20 @@ export class RedisSyncStore implements SyncStore {
     const key = this.keys.of(namespace).record(this.keys.tag(tag));
     const args = [String(checkedAt), String(fence), String(version), typeOfVersion(version)];
     const result = await this.connection.call('touch a snapshot', (client) => TOUCH_SCRIPT.run(client, [key], args));
-    return result === 1 ? 'touched' : result === 0 ? 'fenced' : 'absent';
+    return touchResultOf(result);
+  }
+
+  /** Every check in one script: the namespace's keys share one hash tag, so a Cluster runs it on one node. */
+  async touchMany(namespace: string, touches: readonly SyncTouch[], fence: number): Promise<SyncTouchResult[]> {
+    if (touches.length === 0) return [];
+    const keys = this.keys.of(namespace);
+    const recordKeys = touches.map(({ tag }) => keys.record(this.keys.tag(tag)));
+    const args = [String(fence)];
+    for (const { checkedAt, version } of touches) args.push(String(checkedAt), String(version), typeOfVersion(version));
+    const results = (await this.connection.call('touch snapshots', (client) =>
+      TOUCH_MANY_SCRIPT.run(client, recordKeys, args),
+    )) as number[];
+    return results.map(touchResultOf);
   }
 
   async revision(namespace: string): Promise<number> {

@@ -85,6 +85,29 @@ redis.call('HSET', KEYS[1], 'checkedAt', ARGV[1], 'fence', ARGV[2])
 return 1
 `);
 
+/**
+ * `TOUCH_SCRIPT` for a batch, in one round trip. KEYS: one record hash per check (they share the namespace's
+ * hash tag, so one Cluster slot). ARGV: fence, then checkedAt, version, version type per check.
+ * Returns one code per check, in order, as TOUCH_SCRIPT returns it alone.
+ */
+export const TOUCH_MANY_SCRIPT = new RedisScript(`
+local fence = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local base = 1 + (i - 1) * 3
+  local head = redis.call('HMGET', key, 'fence', 'version', 'vtype')
+  local stored = tonumber(head[1])
+  if not stored then out[i] = 2
+  elseif fence < stored then out[i] = 0
+  elseif head[2] ~= ARGV[base + 2] or head[3] ~= ARGV[base + 3] then out[i] = 2
+  else
+    redis.call('HSET', key, 'checkedAt', ARGV[base + 1], 'fence', ARGV[1])
+    out[i] = 1
+  end
+end
+return out
+`);
+
 /** The fields `heads` returns per tag, in this order, after the tag itself. */
 export const HEAD_FIELDS = ['version', 'vtype', 'modifiedAt', 'checkedAt', 'fence', 'revision'] as const;
 

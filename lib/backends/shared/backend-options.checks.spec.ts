@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidSyncOptionsError, jsonSerializer, MAX_TIMER_MS } from '../../backend/index.js';
-import { checkName, checkSerializer, checkTtl, durationOption } from './backend-options.checks.js';
+import {
+  checkName,
+  checkSerializer,
+  checkTtl,
+  compressionOption,
+  durationOption,
+  inlineMaxBytesOption,
+} from './backend-options.checks.js';
 
 /** Asserts `run` throws an `InvalidSyncOptionsError` about `option` whose message shows `shown`. */
 function refuses(run: () => unknown, option: string, shown: string): void {
@@ -49,5 +56,25 @@ describe('backend option checks', () => {
     assert.equal(checkSerializer('S', jsonSerializer), jsonSerializer);
     refuses(() => checkSerializer('S', { encode: JSON.stringify }), 'serializer', 'encode');
     refuses(() => checkSerializer('S', null), 'serializer', 'got null');
+  });
+
+  it('takes inlineMaxBytes from 0 to the backend limit, 4096 by default, and refuses the rest', () => {
+    assert.equal(inlineMaxBytesOption('S', undefined), 4_096);
+    assert.equal(inlineMaxBytesOption('S', 0), 0);
+    assert.equal(inlineMaxBytesOption('P', 8_000, 8_000), 8_000);
+    refuses(() => inlineMaxBytesOption('P', 8_001, 8_000), 'inlineMaxBytes', 'to 8000');
+    for (const bad of [-1, 1.5, '4096', null, Number.NaN])
+      refuses(() => inlineMaxBytesOption('S', bad), 'inlineMaxBytes', 'got');
+  });
+
+  it('takes compression and compressAbove, off and 64 KiB by default, and refuses the rest', () => {
+    assert.deepEqual(compressionOption('S', {}), { algorithm: false, above: 65_536 });
+    assert.deepEqual(compressionOption('S', { compression: 'brotli', compressAbove: 0 }), {
+      algorithm: 'brotli',
+      above: 0,
+    });
+    refuses(() => compressionOption('S', { compression: 'zstd' }), 'compression', "got 'zstd'");
+    refuses(() => compressionOption('S', { compression: true }), 'compression', 'got true');
+    refuses(() => compressionOption('S', { compression: 'gzip', compressAbove: -1 }), 'compressAbove', 'got -1');
   });
 });

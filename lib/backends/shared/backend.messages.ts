@@ -44,3 +44,12 @@ export const DECODE_FAILED = (owner: string, tag: string, cause: string) =>
   `${owner} could not decode the data of "${tag}": ${clause(cause)}. ` +
   `Every process of a namespace must use the same serializer; a record written by another serializer ` +
   `(or changed behind the module's back) is unreadable here.`;
+
+export const FIX_INLINE_MAX_BYTES = (max: number, fallback: number) =>
+  `Pass a whole number of bytes from 0 (no data in change events) to ${max}, or leave it out for ${fallback}.`;
+export const FIX_COMPRESSION =
+  "Pass 'gzip', 'brotli' or false (the default). Turn it on once every process runs a version that reads compressed records.";
+export const FIX_COMPRESS_ABOVE = (fallback: number) =>
+  `Pass a whole number of bytes (0 compresses every snapshot), or leave it out for ${fallback}.`;
+export const UNKNOWN_ENCODING = (encoding: string) =>
+  `the record says it is encoded as "${encoding}", which this version does not know (a newer writer?)`;

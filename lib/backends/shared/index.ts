@@ -10,6 +10,10 @@ export type { BoundedCallTarget } from './bounded-call.js';
 export { BACKEND_CLOSED, clause } from './backend.messages.js';
 export {
   checkName,
+  compressionOption,
+  DEFAULT_COMPRESS_ABOVE,
+  DEFAULT_INLINE_MAX_BYTES,
+  inlineMaxBytesOption,
   checkSerializer,
   checkTtl,
   durationOption,
@@ -18,6 +22,15 @@ export {
 } from './backend-options.checks.js';
 export { optionalPeer } from './optional-peer.js';
 export type { OptionalPeerLoader } from './optional-peer.js';
-export { decodeRecordData, encodeRecordData } from './record-data.codec.js';
+export {
+  byteSize,
+  compressRecordData,
+  decodeRecordData,
+  encodeRecordData,
+  inflateRecordData,
+} from './record-data.codec.js';
+export type { RecordCompression } from './record-data.codec.js';
+export { changeEventHead, isJsonSerializer } from './inline-record.codec.js';
+export type { InlineRule } from './inline-record.codec.js';
 export { redactSecrets, redactUrl, secretsOf } from './redaction.util.js';
 export { decodeEvent } from './store-event.codec.js';

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SyncStoreFormatError } from '../../backend/index.js';
-import { decodeRecordData, encodeRecordData } from './record-data.codec.js';
+import {
+  byteSize,
+  compressRecordData,
+  decodeRecordData,
+  encodeRecordData,
+  inflateRecordData,
+} from './record-data.codec.js';
 
 function formatError(tag: string, shown: RegExp) {
   return (error: unknown) => {
@@ -51,5 +57,36 @@ describe('record data codec', () => {
         return true;
       },
     );
+  });
+});
+
+describe('record compression', () => {
+  const json = JSON.stringify({ rows: Array.from({ length: 500 }, (_, i) => ({ id: i, name: `row ${i}` })) });
+
+  for (const algorithm of ['gzip', 'brotli'] as const) {
+    it(`compresses ${algorithm} above the threshold behind a marker, and inflates it back`, async () => {
+      const packed = await compressRecordData(json, { algorithm, above: 100 });
+      assert.equal(packed.compressed, true);
+      assert.ok(byteSize(packed.data) < byteSize(json) / 4, `${byteSize(packed.data)} of ${byteSize(json)} bytes`);
+      assert.equal((await inflateRecordData('S', 't', packed.data as Buffer)).toString('utf8'), json);
+    });
+  }
+
+  it('keeps data at or under the threshold, or with compression off, as it is', async () => {
+    assert.deepEqual(await compressRecordData(json, { algorithm: 'gzip', above: byteSize(json) }), {
+      data: json,
+      compressed: false,
+    });
+    assert.deepEqual(await compressRecordData(json, { algorithm: false, above: 0 }), { data: json, compressed: false });
+    const plain = Buffer.from(json);
+    assert.equal(await inflateRecordData('S', 't', plain), plain, 'plain bytes pass through');
+    assert.equal((await inflateRecordData('S', 't', Buffer.from([0, 1]))).length, 2, 'a NUL without the marker');
+  });
+
+  it('reports bytes that do not inflate, or an unknown encoding, as a SyncStoreFormatError', async () => {
+    const marked = (text: string) => Buffer.from(`\0vsync-enc:${text}`, 'latin1');
+    await assert.rejects(inflateRecordData('S', 't', marked('gzip\nnot gzip')), formatError('t', /S could not decode/));
+    await assert.rejects(inflateRecordData('S', 'u', marked('zstd\nxx')), formatError('u', /encoded as "zstd"/));
+    await assert.rejects(inflateRecordData('S', 'u', marked('gzip')), formatError('u', /encoded as "gzip"/));
   });
 });

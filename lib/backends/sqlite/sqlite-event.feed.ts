@@ -2,7 +2,6 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { SyncStoreEvent } from '../../backend/index.js';
-import { decodeEvent } from '../shared/index.js';
 import type { SqliteConnection, SqliteHandle } from './sqlite-connection.js';
 import { SQLITE_EVENTS_RESTORED, SQLITE_LISTENER_THREW } from './sqlite.messages.js';
 
@@ -45,6 +44,8 @@ export class SqliteEventFeed {
 
   constructor(
     private readonly connection: SqliteConnection,
+    /** Turns a stored payload into an event, or `undefined` for one that is not ours. */
+    private readonly decode: (payload: string) => SyncStoreEvent | undefined,
     private readonly options: SqliteFeedOptions,
   ) {
     this.logger = new Logger(connection.owner);
@@ -147,7 +148,7 @@ export class SqliteEventFeed {
       const rows = statements.events.all(this.cursor) as { id: number; namespace: string; payload: string }[];
       for (const row of rows) {
         this.cursor = row.id;
-        const event = decodeEvent(row.payload);
+        const event = this.decode(row.payload);
         if (!event) continue;
         for (const subscriber of [...this.subscribers]) {
           if (subscriber.namespace !== row.namespace || !this.subscribers.has(subscriber)) continue;

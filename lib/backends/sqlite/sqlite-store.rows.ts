@@ -1,6 +1,6 @@
 import { jsonSerializer } from '../../backend/index.js';
 import type { SyncRecordHead, SyncSerializer, SyncVersion } from '../../backend/index.js';
-import { decodeRecordData, encodeRecordData } from '../shared/index.js';
+import { decodeRecordData, encodeRecordData, inflateRecordData } from '../shared/index.js';
 
 /** A snapshot row without its data, as the store's SELECTs return it. */
 export interface HeadRow {
@@ -59,6 +59,12 @@ export function encodeData(owner: string, tag: string, data: unknown, serializer
   if (!serializer) return encodeRecordData(owner, tag, () => JSON.stringify(data));
   const encoded = encodeRecordData(owner, tag, () => serializer.encode(data));
   return typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded;
+}
+
+/** A row with its data inflated if it was stored compressed (JSON text never is: it is stored as it is). */
+export async function inflateRow<R extends RecordRow>(owner: string, tag: string, row: R): Promise<R> {
+  if (typeof row.data === 'string') return row;
+  return { ...row, data: await inflateRecordData(owner, tag, row.data) };
 }
 
 /**

@@ -8,16 +8,28 @@ import type {
   SyncStore,
   SyncStoreEvent,
   SyncSubscription,
+  SyncTouch,
   SyncTouchResult,
   SyncVersion,
   SyncWriteResult,
 } from '../../backend/index.js';
-import { checkSerializer, durationOption, invalidOption } from '../shared/index.js';
+import {
+  changeEventHead,
+  checkSerializer,
+  compressionOption,
+  compressRecordData,
+  decodeEvent,
+  durationOption,
+  inlineMaxBytesOption,
+  invalidOption,
+  isJsonSerializer,
+} from '../shared/index.js';
+import type { InlineRule, RecordCompression } from '../shared/index.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteConnectionOptions } from './sqlite-connection.options.js';
 import { SqliteEventFeed } from './sqlite-event.feed.js';
 import { SqliteHeartbeats } from './sqlite-heartbeat.js';
-import { decodeRecord, encodeData, looseHeadOf, versionKey } from './sqlite-store.rows.js';
+import { decodeRecord, encodeData, inflateRow, looseHeadOf, versionKey } from './sqlite-store.rows.js';
 import type { HeadRow, RecordRow } from './sqlite-store.rows.js';
 import { FIX_SQLITE_WATCH } from './sqlite.messages.js';
 import type { SqliteStatements } from './sqlite.schema.js';
@@ -41,6 +53,24 @@ export interface SqliteSyncStoreOptions extends SqliteConnectionOptions {
   pollInterval?: number;
   /** Watch the database's directory to learn of commits at once (default true). */
   watch?: boolean;
+  /**
+   * Largest encoded snapshot (bytes) written into its change event, so other workers install it without
+   * reading the snapshot row (default 4096; 0: never).
+   */
+  inlineMaxBytes?: number;
+  /** Compresses snapshots larger than `compressAbove` (default false). Readers of any setting read every record. */
+  compression?: 'gzip' | 'brotli' | false;
+  /** Bytes above which an encoded snapshot is compressed, when `compression` is on (default 65536). */
+  compressAbove?: number;
+}
+
+/** One unchanged check, inside the caller's transaction. */
+function touchOne(statements: SqliteStatements, namespace: string, touch: SyncTouch, fence: number): SyncTouchResult {
+  const { tag, version, checkedAt } = touch;
+  const values = { namespace, tag, version: versionKey(version), checkedAt: Math.round(checkedAt), fence };
+  if (statements.touch.run(values).changes === 1) return 'touched';
+  const stored = statements.fence.get(namespace, tag) as { fence: number } | undefined;
+  return stored && stored.fence > fence ? 'fenced' : 'absent';
 }
 
 /**
@@ -60,15 +90,22 @@ export class SqliteSyncStore implements SyncStore {
   private readonly feed: SqliteEventFeed;
   private readonly heartbeats: SqliteHeartbeats;
   private prunedAt = 0;
+  private readonly inline: InlineRule;
+  private readonly compression: RecordCompression;
 
   constructor(options: SqliteSyncStoreOptions) {
     this.connection = new SqliteConnection(OWNER, options);
     const serializer = checkSerializer(OWNER, options.serializer);
     // The default JSON is stored as text (readable with the sqlite3 shell); only a custom serializer's bytes as a BLOB.
     if (serializer !== undefined && serializer !== jsonSerializer) this.serializer = serializer;
+    this.inline = {
+      maxBytes: inlineMaxBytesOption(OWNER, options.inlineMaxBytes),
+      json: isJsonSerializer(this.serializer),
+    };
+    this.compression = compressionOption(OWNER, options);
     const { watch } = options;
     if (watch !== undefined && typeof watch !== 'boolean') throw invalidOption(OWNER, 'watch', watch, FIX_SQLITE_WATCH);
-    this.feed = new SqliteEventFeed(this.connection, {
+    this.feed = new SqliteEventFeed(this.connection, (payload) => decodeEvent(payload, this.serializer), {
       pollInterval: durationOption(OWNER, 'pollInterval', options.pollInterval, DEFAULT_POLL_INTERVAL),
       watch: watch ?? true,
     });
@@ -85,17 +122,25 @@ export class SqliteSyncStore implements SyncStore {
       'read a snapshot',
       ({ statements }) => statements.read.get(namespace, tag) as RecordRow | undefined,
     );
-    return row && { tag, ...decodeRecord<T>(OWNER, tag, row, this.serializer) };
+    return row && { tag, ...decodeRecord<T>(OWNER, tag, await inflateRow(OWNER, tag, row), this.serializer) };
   }
 
   async write(namespace: string, record: SyncRecord): Promise<SyncWriteResult> {
     const { tag, version, fence } = record;
-    const data = encodeData(OWNER, tag, record.data, this.serializer);
+    const encoded = encodeData(OWNER, tag, record.data, this.serializer);
+    const { data, compressed } = await compressRecordData(encoded, this.compression);
+    const [modifiedAt, checkedAt] = [Math.round(record.modifiedAt), Math.round(record.checkedAt)];
+    // The event row commits with the snapshot; a small snapshot rides in it, so other workers skip the read.
+    const event = changeEventHead(
+      tag,
+      { ...record, modifiedAt, checkedAt },
+      compressed ? undefined : encoded,
+      this.inline,
+    );
     const result = await this.connection.write('write a snapshot', ({ statements }): SyncWriteResult => {
       const stored = statements.fence.get(namespace, tag) as { fence: number } | undefined;
       if (stored && stored.fence > fence) return { accepted: false, fence: stored.fence };
       const { revision } = statements.bump.get(namespace) as { revision: number };
-      const [modifiedAt, checkedAt] = [Math.round(record.modifiedAt), Math.round(record.checkedAt)];
       statements.upsert.run({
         namespace,
         tag,
@@ -106,7 +151,7 @@ export class SqliteSyncStore implements SyncStore {
         fence,
         revision,
       });
-      this.append(statements, namespace, { type: 'change', tag, version, revision });
+      this.append(statements, namespace, `${event}${revision}}`);
       return { accepted: true, revision };
     });
     if (result.accepted) await this.feed.kick();
@@ -120,12 +165,17 @@ export class SqliteSyncStore implements SyncStore {
     checkedAt: number,
     fence: number,
   ): Promise<SyncTouchResult> {
-    return this.connection.write('touch a snapshot', ({ statements }) => {
-      const values = { namespace, tag, version: versionKey(version), checkedAt: Math.round(checkedAt), fence };
-      if (statements.touch.run(values).changes === 1) return 'touched';
-      const stored = statements.fence.get(namespace, tag) as { fence: number } | undefined;
-      return stored && stored.fence > fence ? 'fenced' : 'absent';
-    });
+    return this.connection.write('touch a snapshot', ({ statements }) =>
+      touchOne(statements, namespace, { tag, version, checkedAt }, fence),
+    );
+  }
+
+  /** Every check in one transaction, each judged as `touch` judges one. */
+  async touchMany(namespace: string, touches: readonly SyncTouch[], fence: number): Promise<SyncTouchResult[]> {
+    if (touches.length === 0) return [];
+    return this.connection.write('touch snapshots', ({ statements }) =>
+      touches.map((touch) => touchOne(statements, namespace, touch, fence)),
+    );
   }
 
   async revision(namespace: string): Promise<number> {
@@ -146,7 +196,9 @@ export class SqliteSyncStore implements SyncStore {
   }
 
   async publish(namespace: string, event: SyncStoreEvent): Promise<void> {
-    await this.connection.write('publish an event', ({ statements }) => this.append(statements, namespace, event));
+    await this.connection.write('publish an event', ({ statements }) =>
+      this.append(statements, namespace, JSON.stringify(event)),
+    );
     await this.feed.kick();
   }
 
@@ -174,10 +226,10 @@ export class SqliteSyncStore implements SyncStore {
     this.connection.close();
   }
 
-  /** Appends an event in the current transaction, and now and then drops old ones. */
-  private append(statements: SqliteStatements, namespace: string, event: SyncStoreEvent): void {
+  /** Appends an event (its JSON) in the current transaction, and now and then drops old ones. */
+  private append(statements: SqliteStatements, namespace: string, payload: string): void {
     const now = Date.now();
-    statements.publish.run(namespace, JSON.stringify(event), now);
+    statements.publish.run(namespace, payload, now);
     if (now - this.prunedAt < PRUNE_EVERY) return;
     this.prunedAt = now;
     statements.prune.run(now - EVENT_RETENTION);
