@@ -89,7 +89,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await Promise.all(Array.from({ length: instances }, () => c.spawn()));
     if (c.live().length < instances)
       throw new Error(
-        `only ${c.live().length} of ${instances} instances started:\n${c.crashes.map((x) => x.tail).join('\n---\n')}`,
+        `only ${c.live().length} of ${instances} instances started:\n${c.crashes.map((x) => `pid ${x.pid}: ${x.how}\n${x.tail}`).join('\n---\n')}`,
       );
     const calls = new CallsLog(c.cluster.dir);
     monitor = new StoreMonitor(store, tags);

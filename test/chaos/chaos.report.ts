@@ -1,35 +1,17 @@
 /**
  * Turns what a chaos run recorded into its verdict: one row per invariant
- * (value, target, pass/fail), the convergence per task, the faults per kind,
- * the takeovers — and prints it all as Markdown.
+ * (value, target, pass/fail; the one-runner rows come from runner.report.ts),
+ * the convergence per task, the faults per kind, the takeovers — and prints it
+ * all as Markdown.
  */
 import type { CallsLog } from './calls.log.js';
-import { overlappingCalls } from './calls.log.js';
 import type { ChaosCluster } from './chaos.cluster.js';
 import type { ChaosBackend, ChaosStore } from './chaos.store.js';
 import { type FaultInjector, type FaultKind, faultKinds } from './fault.injector.js';
-import {
-  leaseTimeline,
-  medianMax,
-  type OutOfLeaseCall,
-  outOfLeaseCalls,
-  regressions,
-  type Takeover,
-  takeovers,
-} from './invariant.checks.js';
-import type { LeaseSample, StoreMonitor } from './store.monitor.js';
-import {
-  lateWrites,
-  leadershipOverlaps,
-  overlapCause,
-  ownClockLate,
-  partitionedLeaderCalls,
-  sharedFences,
-  storeLate,
-  writeReports,
-} from './runner.checks.js';
+import { leaseTimeline, medianMax, regressions, type Takeover, takeovers } from './invariant.checks.js';
+import type { StoreMonitor } from './store.monitor.js';
+import { runnerInvariants } from './runner.report.js';
 import { type ColdStart, COLD_START_BOUND_MS } from './backup-cold-start.fault.js';
-import type { LinkFault } from './network.faults.js';
 
 /** One invariant: `pass` undefined for a figure that has no target (takeovers). */
 export interface InvariantRow {
@@ -78,26 +60,8 @@ export interface ChaosRecord {
   invalidVersions: number;
 }
 
-const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : '—');
-const first = <T>(items: T[], show: (item: T) => string, n = 5) => items.slice(0, n).map(show);
-
-/**
- * Calls outside the lease grouped by episode (caller and the lease it ignored):
- * how many, over how long, and how long after that lease was first seen.
- */
-function leaseEpisodes(outside: OutOfLeaseCall[], samples: readonly LeaseSample[]): string[] {
-  const episodes = new Map<string, OutOfLeaseCall[]>();
-  for (const call of outside)
-    episodes.set(`${call.pid}/${call.fence}`, [...(episodes.get(`${call.pid}/${call.fence}`) ?? []), call]);
-  return [...episodes.values()].map((calls) => {
-    const [a, z] = [calls[0], calls.at(-1)!];
-    const seen = samples.find((s) => s.fence === a.fence)?.receivedAt;
-    return (
-      `outside the lease: pid ${a.pid} made ${calls.length} calls (${a.tag} ${a.action} … ${z.tag} ${z.action}) over ${z.at - a.at} ms, ` +
-      `from ${seen === undefined ? '?' : a.at - seen} ms after pid ${a.holder}'s lease (fence ${a.fence}) was first seen in the store`
-    );
-  });
-}
+export const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : '—');
+export const first = <T>(items: T[], show: (item: T) => string, n = 5) => items.slice(0, n).map(show);
 
 /** A cold start passed: every backup version served within the bound, and the instance joined afterwards. */
 const coldStartOk = (c: ColdStart) =>
@@ -141,46 +105,9 @@ function schemaRow(r: ChaosRecord): { row: InvariantRow; details: string[] } {
   };
 }
 
-/** Per partition of the leader: how long its last call came after the cut, and the takeover that followed. */
-function partitionLines(cutOff: { fault: LinkFault; lastCallMs?: number }[], taken: Takeover[]): string[] {
-  if (!cutOff.length) return [];
-  const takeover = (f: LinkFault) => taken.find((t) => t.at >= f.from && t.at - f.from <= 10_000)?.ms;
-  return [
-    `leader partitions: ${cutOff
-      .map(
-        (p) =>
-          `${p.fault.kind} ${p.fault.to - p.fault.from} ms: last call +${p.lastCallMs ?? '—'} ms, takeover ${takeover(p.fault) ?? '—'} ms`,
-      )
-      .join('; ')}`,
-  ];
-}
-
 /** Computes every invariant of a finished run. */
 export function evaluate(r: ChaosRecord): ChaosResult {
   const tags = Array.from({ length: r.tasks }, (_, i) => `t${i}`);
-  const overlaps = overlappingCalls(r.calls.spans());
-  const outside = outOfLeaseCalls(r.calls.calls, r.monitor.samples);
-  const ownLate = ownClockLate(r.calls.calls);
-  // Without persistence a store restart forgets the lease: a follower takes over while the old leader's own
-  // clock still vouches for its lease (the window the README describes), so the store's view is information then.
-  const storeLateCalls = storeLate(r.calls.calls, r.monitor.samples);
-  const shared = sharedFences(r.calls.calls);
-  const writes = writeReports(r.cluster.instances);
-  const badWrites = lateWrites(writes);
-  const leading = leadershipOverlaps(r.cluster.instances, r.cluster.exitedAt, Date.now(), r.leaseTtl);
-  const cutOff = partitionedLeaderCalls(r.calls.calls, r.injector.linkFaults, r.leaseTtl);
-  const cutOffLate = cutOff.filter((p) => p.lastCallMs !== undefined && p.lastCallMs > r.leaseTtl);
-  const stalls = r.injector.pauses.filter((p) => p.kind !== 'stop-leader');
-  // After a pause inside a callback or a stall: no write sent with the old term, and the process's next
-  // call only under a lease confirmed (acquire/renew sent) after it resumed — it re-checked its lease first.
-  const afterStall = stalls.flatMap((p) => {
-    const next = r.calls.calls.find((c) => c.pid === p.pid && c.phase === 'start' && c.at >= p.to);
-    return [
-      ...badWrites.filter((w) => w.pid === p.pid && w.sentAt >= p.from).map((w) => `late write at ${w.sentAt}`),
-      ...(next?.lease && next.lease.confirmed < p.to ? [`call at ${next.at} under a lease confirmed before`] : []),
-    ].map((what) => `after ${p.kind} of pid ${p.pid} (${p.from}–${p.to}): ${what}`);
-  });
-  const stretched = new Set(overlaps.map(([a]) => a));
   const stale = r.monitor.staleWrites;
   const regressed = regressions(r.cluster.instances, tags);
   const crashes = [...r.cluster.crashes, ...r.cluster.uncaught()];
@@ -198,58 +125,9 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     target: '0',
     pass: count === 0,
   });
-  const byCause = (causes: string[]) =>
-    Object.entries(causes.reduce<Record<string, number>>((n, c) => ({ ...n, [c]: (n[c] ?? 0) + 1 }), {}))
-      .map(([cause, n]) => `${cause} ${n}`)
-      .join(', ');
+  const runner = runnerInvariants(r, taken);
   const invariants: InvariantRow[] = [
-    zero(
-      "one runner (own clock): calls started when the caller's lease may have run out by its monotonic clock (last confirmed acquire/renew send + TTL)",
-      ownLate.length,
-    ),
-    {
-      ...zero(
-        'one runner (store): calls started under a lower fence than a lease the store had already shown',
-        storeLateCalls.length,
-      ),
-      ...(r.store.persistent ? {} : { target: 'info', pass: undefined }),
-    },
-    zero('one runner (fence): fences under which two pids started calls', shared.length),
-    zero(
-      `no write sent after the writer's lease ran out by its own clock (${writes.length} writes, ${writes.filter((w) => w.accepted === false).length} refused by the fence)`,
-      badWrites.length,
-    ),
-    {
-      name: `isLeader(): longest time two processes both reported leading (bound: lease TTL ${r.leaseTtl} ms)`,
-      value: ms(leading.max),
-      target: `≤ ${r.leaseTtl} ms`,
-      pass: leading.max <= r.leaseTtl,
-    },
-    {
-      name: `a leader cut off from the store (${cutOff.length} partitions ≥ TTL) makes its last call within the lease TTL of the cut (latest ${ms(Math.max(...cutOff.map((p) => p.lastCallMs ?? 0)))})`,
-      value: String(cutOffLate.length),
-      target: '0',
-      pass: cutOffLate.length === 0,
-    },
-    {
-      name: `a paused or stalled leader (${stalls.length} pauses inside DATA calls or event-loop stalls) writes nothing with its old term, and calls the source again only after a lease confirmed after it resumed`,
-      value: String(afterStall.length),
-      target: '0',
-      pass: afterStall.length === 0,
-    },
-    // Information: a call a pause (or a cut link) stretched across the next leader's first calls; not the library's.
-    {
-      name: 'in-flight calls stretched across a takeover (overlapping source calls of two pids), by cause',
-      value: stretched.size
-        ? `${stretched.size} calls (${overlaps.length} overlapping pairs): ${byCause([...stretched].map((a) => overlapCause([a, a], r.injector.pauses, r.injector.linkFaults)))}`
-        : '0',
-      target: 'info',
-    },
-    {
-      name: "calls while the store showed another pid's lease (same fence before and after)",
-      value: String(outside.length),
-      target: 'info',
-    },
+    ...runner.rows,
     zero("no stale write: a task's stored fence went down (missing record = unknown)", stale.length),
     zero('no regression: an instance installed an older version than it had served', regressed.length),
     schema.row,
@@ -268,35 +146,7 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     },
   ];
   const details = [
-    ...first(
-      ownLate,
-      (c) =>
-        `call after the lease by the caller's clock: pid ${c.pid} ${c.tag} ${c.action} at ${c.at} (fence ${c.fence}, ${c.left} ms left)`,
-    ),
-    ...first(
-      storeLateCalls,
-      (c) =>
-        `call under an older fence than the store's: pid ${c.pid} ${c.tag} ${c.action} at ${c.at} fence ${c.fence} (store had shown ${c.storeFence}; own clock ${c.left} ms left)`,
-    ),
-    ...first(shared, (f) => `fence ${f.fence} used by pids ${f.pids.join(', ')}`),
-    ...first(
-      badWrites,
-      (w) =>
-        `late write: pid ${w.pid} ${w.tag} fence ${w.fence} (lease fence ${w.leaseFence}, ${w.left} ms left) at ${w.sentAt}, accepted: ${w.accepted}`,
-    ),
-    ...leading.over.slice(0, 5),
-    ...afterStall.slice(0, 5),
-    ...first(
-      cutOffLate,
-      (p) => `partitioned leader ${p.fault.leader} (${p.fault.kind}) called the source ${p.lastCallMs} ms into the cut`,
-    ),
-    ...first(
-      overlaps,
-      ([a, b]) =>
-        `overlap (${overlapCause([a, b], r.injector.pauses, r.injector.linkFaults)}): pid ${a.pid} ${a.tag} ${a.action} ${a.start}–${a.end} with pid ${b.pid} ${b.tag} ${b.action} ${b.start}–${b.end}`,
-      2,
-    ),
-    ...first(leaseEpisodes(outside, r.monitor.samples), (e) => e),
+    ...runner.details,
     ...first(stale, (s) => `stale write: ${s.tag} fence ${s.from} → ${s.to} at ${s.at}`),
     ...first(regressed, (g) => `regression: pid ${g.pid} ${g.tag} ${g.from} → ${g.to}`),
     ...schema.details,
@@ -350,7 +200,7 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     details: [
       ...details,
       `faults skipped: ${r.injector.skipped}; connections cut: ${r.injector.connectionsCut}; proxy connection resets: ${[...r.cluster.proxies.values()].reduce((n, p) => n + p.resets, 0)}`,
-      ...partitionLines(cutOff, taken),
+      ...runner.notes,
       `store probes: ${r.monitor.probes} (${r.monitor.failedProbes} unanswered); source calls: ${(r.calls.calls.length / 2) | 0}`,
     ],
     passed: invariants.every((row) => row.pass !== false),

@@ -134,7 +134,13 @@ export class FaultProxy {
   private drop(link: { client: Socket; upstream: Socket; lanes: Lane[] }): void {
     if (!this.links.delete(link)) return;
     for (const lane of link.lanes) lane.drop();
-    for (const socket of [link.client, link.upstream]) if (!socket.destroyed) socket.resetAndDestroy();
+    for (const socket of [link.client, link.upstream]) {
+      if (socket.destroyed) continue;
+      // A reset while a shutdown (end()) or a connect is pending leaves the native handle behind and the
+      // process spins at exit (Environment::CleanupHandles; libp2p/js-libp2p#3597): close those plainly.
+      if (socket.writableEnded || socket.connecting) socket.destroy();
+      else socket.resetAndDestroy();
+    }
     this.resets++;
   }
 }

@@ -30,6 +30,8 @@ export interface LateCall {
   left: number;
   /** The highest fence the store had shown before the call. */
   storeFence?: number;
+  /** ms since the caller's event loop had last turned. */
+  unscheduled?: number;
 }
 
 /** A snapshot write the fixture reported over IPC (test/fixtures/instance.ts `observeWrites`). */
@@ -43,17 +45,38 @@ export interface WriteReport {
   accepted: boolean | 'error';
 }
 
-/** Call starts made when the caller's own clock no longer vouched for its lease (or it never had one). */
-export function ownClockLate(calls: readonly SourceCall[]): LateCall[] {
-  return calls.flatMap((c) =>
-    c.phase === 'start' && c.lease && (c.lease.fence === 0 || c.lease.left <= 0)
-      ? [{ pid: c.pid, tag: c.tag, action: c.action, at: c.at, fence: c.lease.fence, left: c.lease.left }]
-      : [],
-  );
+/**
+ * Call starts made when the caller's own clock no longer vouched for its lease (or it never had one). A
+ * late call in a process whose event loop had not turned since before its lease ran out (not scheduled:
+ * CPU starvation, a page fault — no injected pause or stall) may have had its lease checked in time: the
+ * check and the call are one synchronous run. Those are `unscheduled` (information, as for any library),
+ * the others `late`.
+ */
+export function ownClockLate(
+  calls: readonly SourceCall[],
+  pauses: readonly PauseRecord[],
+): { late: LateCall[]; unscheduled: LateCall[] } {
+  const late: LateCall[] = [];
+  const unscheduled: LateCall[] = [];
+  for (const c of calls) {
+    if (c.phase !== 'start' || !c.lease || (c.lease.fence > 0 && c.lease.left > 0)) continue;
+    const { fence, left, unscheduled: idle } = c.lease;
+    const call = { pid: c.pid, tag: c.tag, action: c.action, at: c.at, fence, left, unscheduled: idle };
+    const injected = pauses.some((p) => p.pid === c.pid && p.from < c.at && p.to > c.at - idle);
+    (fence > 0 && idle > -left && !injected ? unscheduled : late).push(call);
+  }
+  return { late, unscheduled };
 }
 
-/** Call starts under a fence lower than one the store had already shown as the lease (answered before the call). */
-export function storeLate(calls: readonly SourceCall[], samples: readonly LeaseSample[]): LateCall[] {
+/**
+ * Call starts under a fence lower than one the store had already shown as the lease (answered before the
+ * call; for a process not scheduled for a while, before its last event-loop turn).
+ */
+export function storeLate(
+  calls: readonly SourceCall[],
+  samples: readonly LeaseSample[],
+  pauses: readonly PauseRecord[],
+): LateCall[] {
   const seen = samples
     .filter((s) => s.fence !== undefined)
     .map((s) => ({ at: s.receivedAt, fence: s.fence! }))
@@ -70,7 +93,11 @@ export function storeLate(calls: readonly SourceCall[], samples: readonly LeaseS
   };
   return calls.flatMap((c) => {
     if (c.phase !== 'start' || !c.lease) return [];
-    const storeFence = highestBefore(c.at);
+    // As of the process's last event-loop turn before the call (it checked its lease since), unless an
+    // injected pause or stall explains the gap: the module must re-check after those.
+    const idle = c.lease.unscheduled;
+    const injected = pauses.some((p) => p.pid === c.pid && p.from < c.at && p.to > c.at - idle);
+    const storeFence = highestBefore(injected ? c.at : c.at - idle);
     return storeFence !== undefined && storeFence > c.lease.fence
       ? [{ pid: c.pid, tag: c.tag, action: c.action, at: c.at, fence: c.lease.fence, left: c.lease.left, storeFence }]
       : [];
