@@ -125,14 +125,20 @@ export function lateWrites(writes: readonly WriteReport[]): WriteReport[] {
   return writes.filter((w) => w.fence !== w.leaseFence || w.left <= 0);
 }
 
-/** Intervals in which an instance answered `isLeader()` true (its `leader` reports, split at gaps it did not run). */
+/**
+ * Intervals in which an instance answered `isLeader()` true: its `leader` reports, cut at each gap in
+ * which it did not run (`unscheduled`: paused, event loop blocked) — it answered nobody meanwhile.
+ */
 export function leadership(instance: Instance, exitedAt: number | undefined, end: number): [number, number][] {
   const spans: [number, number][] = [];
   let since: number | undefined;
-  for (const e of instance.events) {
-    if (e.type !== 'leader') continue;
-    if (e.leader && since === undefined) since = e.at;
-    else if (!e.leader && since !== undefined) {
+  for (const event of instance.events) {
+    const e = event as unknown as { type: string; leader?: boolean; at: number; from: number; to: number };
+    if (e.type === 'unscheduled' && since !== undefined) {
+      spans.push([since, e.from]);
+      since = e.to;
+    } else if (e.type === 'leader' && e.leader && since === undefined) since = e.at;
+    else if (e.type === 'leader' && !e.leader && since !== undefined) {
       spans.push([since, e.at]);
       since = undefined;
     }
