@@ -1,8 +1,9 @@
 /**
  * Reads the FileSource's calls.log (`pid tag action start|end epochMs version [invalid]`
- * per line) as it grows, by byte offset: the chaos runner polls it often
- * (before each SIGSTOP, for takeovers) and a long run writes megabytes, so it
- * never rereads what it has already seen.
+ * per line, plus the caller's lease view on a start: `fence=F left=L confirmed=T`) as it
+ * grows, by byte offset: the chaos runner polls it often (to find the leader before each
+ * fault, for takeovers) and a long run writes megabytes, so it never rereads what it has
+ * already seen.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +24,6 @@ export class CallsLog {
   readonly calls: SourceCall[] = [];
   private offset = 0;
   private rest = '';
-  private readonly open = new Map<string, number>();
 
   constructor(private readonly dir: string) {}
 
@@ -47,19 +47,8 @@ export class CallsLog {
     const lines = text.split('\n');
     this.rest = lines.pop() ?? ''; // a line still being written
     const fresh = lines.filter(Boolean).map(parseSourceCall);
-    for (const call of fresh) {
-      const key = `${call.pid} ${call.tag} ${call.action}`;
-      if (call.phase === 'start') this.open.set(key, call.pid);
-      else this.open.delete(key);
-      this.calls.push(call);
-    }
+    for (const call of fresh) this.calls.push(call);
     return fresh;
-  }
-
-  /** Whether `pid` has a call that started and has not ended (as of the last poll). */
-  hasOpenCall(pid: number): boolean {
-    for (const owner of this.open.values()) if (owner === pid) return true;
-    return false;
   }
 
   /** The pid of the latest call start, i.e. the process running the checks now. */

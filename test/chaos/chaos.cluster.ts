@@ -3,11 +3,14 @@
  * IPC events, readiness), extended by composition with what chaos needs —
  * starting one replacement without waiting 20 s for a process that already
  * died, killing and pausing on purpose, and telling those deaths apart from
- * crashes (any exit we did not cause).
+ * crashes (any exit we did not cause) — and, for a store with a server, a fault proxy per
+ * instance (fault.proxy.ts) between it and the store, so the network faults can act on one link.
  */
 import { rmSync } from 'node:fs';
 import { Cluster, type Instance } from '../support/cluster.js';
 import { onExit, signal } from './chaos.cleanup.js';
+import type { ChaosStore } from './chaos.store.js';
+import { FaultProxy } from './fault.proxy.js';
 
 /** An instance that ended without our signal, or printed an uncaught error. */
 export interface CrashRecord {
@@ -25,12 +28,23 @@ const UNCAUGHT = /uncaughtException|UnhandledPromiseRejection|triggerUncaughtExc
 export class ChaosCluster {
   readonly cluster: Cluster;
   readonly crashes: CrashRecord[] = [];
+  /** Each instance's link to the store, by pid (none without a server). */
+  readonly proxies = new Map<number, FaultProxy>();
+  /** When each instance exited (Date.now()), by pid. */
+  readonly exitedAt = new Map<number, number>();
+  private readonly env: Record<string, string>;
   private readonly ours = new Set<number>();
   private readonly ready = new Set<number>();
   private readonly unregister: () => void;
 
-  constructor(env: Record<string, string>, tags: string[]) {
-    this.cluster = new Cluster(env, tags);
+  constructor(
+    env: Record<string, string>,
+    tags: string[],
+    private readonly store?: Pick<ChaosStore, 'address' | 'proxiedEnv'>,
+  ) {
+    // Cluster keeps this object and reads it at each fork: spawn() points it at the next instance's proxy.
+    this.env = { ...env };
+    this.cluster = new Cluster(this.env, tags);
     this.unregister = onExit(() => {
       for (const instance of this.cluster.live()) {
         signal(instance.pid, 'SIGCONT');
@@ -62,11 +76,15 @@ export class ChaosCluster {
    * (then it is recorded as a crash at boot and `undefined` is returned).
    */
   async spawn(): Promise<Instance | undefined> {
+    const { address, proxiedEnv } = this.store ?? {};
+    const proxy = address && proxiedEnv ? await new FaultProxy(address).listen() : undefined;
+    if (proxy) Object.assign(this.env, proxiedEnv!.call(this.store, proxy.port));
     const starting = this.cluster.start(1).then(
       () => true,
       () => false,
     ); // false: not ready within Cluster's 20 s
     const instance = this.cluster.instances.at(-1)!; // pushed synchronously by start()
+    if (proxy) this.proxies.set(instance.pid, proxy);
     void instance.exited.then((code) => this.exited(instance, code));
     const ready = await Promise.race([starting, instance.exited.then(() => false)]);
     if (ready) {
@@ -106,14 +124,22 @@ export class ChaosCluster {
       }));
   }
 
+  /** Sends a chaos request to the instance (see test/fixtures/instance.ts). */
+  tell(instance: Instance, message: { type: string; ms?: number }): void {
+    if (instance.child.connected) instance.child.send(message);
+  }
+
   /** Kills every instance (on purpose) and removes the source directory. */
   async stop(): Promise<void> {
     for (const instance of this.live()) this.ours.add(instance.pid);
     await this.cluster.stop();
+    await Promise.all([...this.proxies.values()].map((p) => p.shutdown()));
     this.unregister();
   }
 
   private exited(instance: Instance, code: number | null): void {
+    this.exitedAt.set(instance.pid, Date.now());
+    void this.proxies.get(instance.pid)?.shutdown();
     if (this.ours.has(instance.pid)) return;
     const phase = this.ready.has(instance.pid) ? 'running' : 'boot';
     const how = instance.exitSignal ? `killed by ${instance.exitSignal} (not ours)` : `exit code ${code}`;

@@ -5,14 +5,15 @@
  * redis-server / PostgreSQL it starts itself (the shared servers are never
  * touched) and on a SQLite file in a temp directory. Skips loudly without
  * redis-server / initdb; with CI=true that is a failure. Every invariant is
- * asserted; the full table goes to the diagnostics.
+ * asserted, and a run with a server must have had network faults (partitions);
+ * the full table goes to the diagnostics.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runChaos } from './chaos.engine.js';
 import { markdown } from './chaos.report.js';
 import { storeSkip } from './chaos.store.js';
-import { faultKinds } from './fault.injector.js';
+import { faultKinds, NETWORK_FAULTS } from './fault.injector.js';
 
 const seconds = Number(process.env.CHAOS_SECONDS ?? 45);
 const seed = process.env.CHAOS_SEED === undefined ? undefined : Number(process.env.CHAOS_SEED);
@@ -35,6 +36,10 @@ for (const backend of ['redis', 'postgres', 'sqlite'] as const) {
           [],
           `seed ${result.seed}:\n${report}\nprogress:\n${progress.join('\n')}`,
         );
+        if (backend !== 'sqlite') {
+          const network = NETWORK_FAULTS.reduce((n, kind) => n + (result.faults[kind] ?? 0), 0);
+          assert.ok(network > 0, `seed ${result.seed}: no network fault injected\n${progress.join('\n')}`);
+        }
       });
     },
   );

@@ -18,7 +18,7 @@ import { ChaosCluster } from './chaos.cluster.js';
 import { randomSeed, SeededRandom } from './chaos.random.js';
 import { type ChaosResult, evaluate } from './chaos.report.js';
 import { type ChaosBackend, CHAOS_NAMESPACE, type ChaosStore, startStore } from './chaos.store.js';
-import { FaultInjector, faultKinds } from './fault.injector.js';
+import { FaultInjector, faultKinds, faultPlan } from './fault.injector.js';
 import { StoreMonitor } from './store.monitor.js';
 
 /** Settings of one chaos run. */
@@ -75,7 +75,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       BACKUP_DIR: backupDir,
       TASK_SCHEMA: '1',
     };
-    const c = (cluster = new ChaosCluster(env, tags));
+    const c = (cluster = new ChaosCluster(env, tags, store));
     const versions = new Map(tags.map((tag) => [tag, 1]));
     let invalidVersions = 0;
     const bump = (tag: string, invalid: boolean) => {
@@ -89,7 +89,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await Promise.all(Array.from({ length: instances }, () => c.spawn()));
     if (c.live().length < instances)
       throw new Error(
-        `only ${c.live().length} of ${instances} instances started:\n${c.crashes.map((x) => x.tail).join('\n---\n')}`,
+        `only ${c.live().length} of ${instances} instances started:\n${c.crashes.map((x) => `pid ${x.pid}: ${x.how}\n${x.tail}`).join('\n---\n')}`,
       );
     const calls = new CallsLog(c.cluster.dir);
     monitor = new StoreMonitor(store, tags);
@@ -101,7 +101,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     // Fault phase: one fault at a time, 1–3 s apart; meanwhile random tasks get new versions.
     const injector = new FaultInjector({ cluster: c, store, calls, monitor, leaseTtl, instances, backupDir });
-    const kinds = faultKinds(store);
+    const plan = faultPlan(faultKinds(store), faultRng);
     const faultsEnd = Date.now() + seconds * 1_000;
     const bumping = (async () => {
       while (Date.now() < faultsEnd) {
@@ -112,7 +112,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     for (;;) {
       await sleep(Math.max(0, Math.min(faultRng.int(1_000, 3_000), faultsEnd - Date.now())));
       if (Date.now() >= faultsEnd) break;
-      log(await injector.inject(faultRng.pick(kinds), faultRng));
+      log(await injector.inject(plan.next().value, faultRng));
       calls.poll();
     }
     await bumping;

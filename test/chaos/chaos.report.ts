@@ -1,23 +1,16 @@
 /**
  * Turns what a chaos run recorded into its verdict: one row per invariant
- * (value, target, pass/fail), the convergence per task, the faults per kind,
- * the takeovers — and prints it all as Markdown.
+ * (value, target, pass/fail; the one-runner rows come from runner.report.ts),
+ * the convergence per task, the faults per kind, the takeovers — and prints it
+ * all as Markdown.
  */
 import type { CallsLog } from './calls.log.js';
-import { overlappingCalls } from './calls.log.js';
 import type { ChaosCluster } from './chaos.cluster.js';
 import type { ChaosBackend, ChaosStore } from './chaos.store.js';
 import { type FaultInjector, type FaultKind, faultKinds } from './fault.injector.js';
-import {
-  leaseTimeline,
-  medianMax,
-  type OutOfLeaseCall,
-  outOfLeaseCalls,
-  regressions,
-  type Takeover,
-  takeovers,
-} from './invariant.checks.js';
-import type { LeaseSample, StoreMonitor } from './store.monitor.js';
+import { leaseTimeline, medianMax, regressions, type Takeover, takeovers } from './invariant.checks.js';
+import type { StoreMonitor } from './store.monitor.js';
+import { runnerInvariants } from './runner.report.js';
 import { type ColdStart, COLD_START_BOUND_MS } from './backup-cold-start.fault.js';
 
 /** One invariant: `pass` undefined for a figure that has no target (takeovers). */
@@ -67,26 +60,8 @@ export interface ChaosRecord {
   invalidVersions: number;
 }
 
-const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : '—');
-const first = <T>(items: T[], show: (item: T) => string, n = 5) => items.slice(0, n).map(show);
-
-/**
- * Calls outside the lease grouped by episode (caller and the lease it ignored):
- * how many, over how long, and how long after that lease was first seen.
- */
-function leaseEpisodes(outside: OutOfLeaseCall[], samples: readonly LeaseSample[]): string[] {
-  const episodes = new Map<string, OutOfLeaseCall[]>();
-  for (const call of outside)
-    episodes.set(`${call.pid}/${call.fence}`, [...(episodes.get(`${call.pid}/${call.fence}`) ?? []), call]);
-  return [...episodes.values()].map((calls) => {
-    const [a, z] = [calls[0], calls.at(-1)!];
-    const seen = samples.find((s) => s.fence === a.fence)?.receivedAt;
-    return (
-      `outside the lease: pid ${a.pid} made ${calls.length} calls (${a.tag} ${a.action} … ${z.tag} ${z.action}) over ${z.at - a.at} ms, ` +
-      `from ${seen === undefined ? '?' : a.at - seen} ms after pid ${a.holder}'s lease (fence ${a.fence}) was first seen in the store`
-    );
-  });
-}
+export const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : '—');
+export const first = <T>(items: T[], show: (item: T) => string, n = 5) => items.slice(0, n).map(show);
 
 /** A cold start passed: every backup version served within the bound, and the instance joined afterwards. */
 const coldStartOk = (c: ColdStart) =>
@@ -133,8 +108,6 @@ function schemaRow(r: ChaosRecord): { row: InvariantRow; details: string[] } {
 /** Computes every invariant of a finished run. */
 export function evaluate(r: ChaosRecord): ChaosResult {
   const tags = Array.from({ length: r.tasks }, (_, i) => `t${i}`);
-  const overlaps = overlappingCalls(r.calls.spans());
-  const outside = outOfLeaseCalls(r.calls.calls, r.monitor.samples);
   const stale = r.monitor.staleWrites;
   const regressed = regressions(r.cluster.instances, tags);
   const crashes = [...r.cluster.crashes, ...r.cluster.uncaught()];
@@ -152,15 +125,9 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     target: '0',
     pass: count === 0,
   });
+  const runner = runnerInvariants(r, taken);
   const invariants: InvariantRow[] = [
-    zero('at most one runner: overlapping source calls from two pids', overlaps.length),
-    // Information, not an invariant: a process stopped between its lease check and its call makes
-    // that one call when resumed, whatever the library does (check-then-act); the fence keeps its write out.
-    {
-      name: "calls while the store showed another pid's lease (same fence before and after)",
-      value: String(outside.length),
-      target: 'info',
-    },
+    ...runner.rows,
     zero("no stale write: a task's stored fence went down (missing record = unknown)", stale.length),
     zero('no regression: an instance installed an older version than it had served', regressed.length),
     schema.row,
@@ -179,12 +146,7 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     },
   ];
   const details = [
-    ...first(
-      overlaps,
-      ([a, b]) =>
-        `overlap: pid ${a.pid} ${a.tag} ${a.action} ${a.start}–${a.end} with pid ${b.pid} ${b.tag} ${b.action} ${b.start}–${b.end}`,
-    ),
-    ...first(leaseEpisodes(outside, r.monitor.samples), (e) => e),
+    ...runner.details,
     ...first(stale, (s) => `stale write: ${s.tag} fence ${s.from} → ${s.to} at ${s.at}`),
     ...first(regressed, (g) => `regression: pid ${g.pid} ${g.tag} ${g.from} → ${g.to}`),
     ...schema.details,
@@ -237,7 +199,8 @@ export function evaluate(r: ChaosRecord): ChaosResult {
     recoveryMs: r.recoveryMs,
     details: [
       ...details,
-      `faults skipped: ${r.injector.skipped}; SIGSTOPs undone at once (leader inside a callback): ${r.injector.abortedStops}; connections cut: ${r.injector.connectionsCut}`,
+      `faults skipped: ${r.injector.skipped}; connections cut: ${r.injector.connectionsCut}; proxy connection resets: ${[...r.cluster.proxies.values()].reduce((n, p) => n + p.resets, 0)}`,
+      ...runner.notes,
       `store probes: ${r.monitor.probes} (${r.monitor.failedProbes} unanswered); source calls: ${(r.calls.calls.length / 2) | 0}`,
     ],
     passed: invariants.every((row) => row.pass !== false),

@@ -38,6 +38,10 @@ export interface ChaosStore {
   /** Crashes the server and leaves it down (the cold-start fault); `start()` brings it back on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** The server's TCP address, which each instance reaches through a fault proxy of its own (none: no network). */
+  readonly address?: { host: string; port: number };
+  /** The environment that points an instance at `port` (its proxy) instead of the server. */
+  proxiedEnv?(port: number): Record<string, string>;
   /** Kills the library's connections on the server side; resolves with how many. */
   cutConnections(): Promise<number>;
   /** Reads every task's fence and the lease in one step; undefined while the server does not answer. */

@@ -84,7 +84,10 @@ export function takeovers(calls: readonly SourceCall[], disruptions: readonly Di
   for (const call of calls) {
     if (call.phase !== 'start' || call.pid === runner) continue;
     if (runner !== undefined) {
-      const cause = [...disruptions].reverse().find((d) => d.at <= call.at && call.at - d.at <= 10_000);
+      // The latest fault before the call (a stall is recorded once it is over, so not in time order).
+      const cause = disruptions
+        .filter((d) => d.at <= call.at && call.at - d.at <= 10_000)
+        .reduce<Disruption | undefined>((latest, d) => (latest && latest.at > d.at ? latest : d), undefined);
       found.push({
         from: runner,
         to: call.pid,

@@ -26,6 +26,14 @@ export class ChaosPostgresServer extends ChaosServerStore<PostgresServer> {
     return new ChaosPostgresServer(await PostgresServer.start());
   }
 
+  get address(): { host: string; port: number } {
+    return { host: '127.0.0.1', port: this.server.port };
+  }
+
+  proxiedEnv(port: number): Record<string, string> {
+    return { SYNC_POSTGRES_URL: `postgres://postgres@127.0.0.1:${port}/postgres` };
+  }
+
   async probe(): Promise<StoreProbe | undefined> {
     const sentAt = Date.now();
     const result = await this.server.control

@@ -39,6 +39,14 @@ export class ChaosRedisServer extends ChaosServerStore<RedisServer> {
     return new ChaosRedisServer(await RedisServer.start({ persistence }), persistence, tags);
   }
 
+  get address(): { host: string; port: number } {
+    return { host: '127.0.0.1', port: this.server.port };
+  }
+
+  proxiedEnv(port: number): Record<string, string> {
+    return { SYNC_REDIS_URL: `redis://127.0.0.1:${port}` };
+  }
+
   async probe(): Promise<StoreProbe | undefined> {
     const sentAt = Date.now();
     const pipeline = this.server.control.pipeline().get(this.keys.lease);
