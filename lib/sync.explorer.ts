@@ -54,7 +54,8 @@ export class SyncExplorer implements OnModuleInit {
     if (isAccessor(Object.getPrototypeOf(instance) as object, from, key)) return;
     const target = (instance as Record<string | symbol, unknown>)[key];
     if (typeof target !== 'function') return;
-    const metadata = Reflect.getMetadata(SYNC_TASK_METADATA, target) as SyncTaskMetadata | undefined;
+    // Own metadata: `@SyncTask` writes it on the method itself (a function inherits none through Function.prototype).
+    const metadata = Reflect.getOwnMetadata(SYNC_TASK_METADATA, target) as SyncTaskMetadata | undefined;
     if (!metadata) return;
     const source = `${instance.constructor?.name ?? wrapper.name}.${String(key)}`;
     if (!wrapper.isDependencyTreeStatic()) {
