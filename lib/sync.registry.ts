@@ -112,6 +112,7 @@ export class SyncRegistry {
   }
 
   private duration(source: string, option: string, value: unknown, fallback: number): number {
+    if (value === undefined) return fallback; // the module's own, validated once: most tasks at 100,000
     try {
       return checkDuration(option, value, fallback);
     } catch (error) {

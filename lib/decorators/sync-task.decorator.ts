@@ -5,6 +5,14 @@ import { NOT_A_METHOD } from '../sync.messages.js';
 import type { SyncAction, SyncContext, SyncTaskOptions, SyncVersion } from '../interfaces/sync-task.interface.js';
 import type { SyncTaskToken } from '../sync-task.token.js';
 
+/**
+ * Metadata key of the list `@SyncTask` keeps on a class prototype: the keys of its decorated
+ * methods, so the explorer visits those instead of every method of every provider (100,000
+ * tasks on one provider: Nest's method scan and a metadata lookup per method were ~12% of the
+ * bootstrap). A string, not a symbol: the ESM and CommonJS copies of the package share it.
+ */
+export const SYNC_TASK_METHODS = 'nestjs-version-sync:task-methods';
+
 /** What `@SyncTask` stores on a method; read by the explorer. */
 export interface SyncTaskMetadata {
   /** The tag, or the `defineSyncTask()` token (the registry reads its tag and schema). */
@@ -52,5 +60,9 @@ export function SyncTask(tag: string | SyncTaskToken, options: SyncTaskOptions =
       throw new InvalidSyncTaskError(NOT_A_METHOD(`${target.constructor?.name ?? 'class'}.${String(propertyKey)}`));
     }
     setMetadata(target, propertyKey, descriptor);
+    const keys = Reflect.getOwnMetadata(SYNC_TASK_METHODS, target) as (string | symbol)[] | undefined;
+    // Pushed in place: a new array per decorated method would be O(n²) for a class of many tasks.
+    if (keys) keys.push(propertyKey);
+    else Reflect.defineMetadata(SYNC_TASK_METHODS, [propertyKey], target);
   };
 }

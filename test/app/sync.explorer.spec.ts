@@ -42,6 +42,41 @@ class PerRequest {
   }
 }
 
+/** A subclass inherits `inherited`, overrides `overridden` without @SyncTask and `getter` with a getter. */
+class BaseTasks {
+  @SyncTask('inherited')
+  inherited(action: SyncAction) {
+    return source('inherited')(action);
+  }
+
+  @SyncTask('overridden')
+  overridden(action: SyncAction) {
+    return source('overridden')(action);
+  }
+
+  @SyncTask('getter')
+  getter(action: SyncAction) {
+    return source('getter')(action);
+  }
+}
+
+@Injectable()
+class DerivedTasks extends BaseTasks {
+  @SyncTask('own')
+  own(action: SyncAction) {
+    return source('own')(action);
+  }
+
+  override overridden(action: SyncAction) {
+    return source('not a task')(action);
+  }
+
+  // @ts-expect-error a getter over a method, as plain JavaScript could have it
+  override get getter() {
+    throw new Error('the explorer must not call a getter');
+  }
+}
+
 function taskClass(tag: unknown, options?: object) {
   @Injectable()
   class BadTag {
@@ -65,6 +100,22 @@ describe('SyncExplorer', () => {
       );
       assert.equal(status.find((s) => s.tag === 'rates')?.interval, 50);
       assert.equal(status.find((s) => s.tag === 'flags')?.interval, 1_000);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('registers inherited @SyncTask methods, not an override without @SyncTask nor a getter', async () => {
+    const { app } = await createSyncApp({ interval: 1_000 }, [DerivedTasks]);
+    try {
+      assert.deepEqual(
+        app
+          .get(SyncService)
+          .status()
+          .map((s) => s.tag),
+        ['own', 'inherited'],
+        "the class's own first, then its base's",
+      );
     } finally {
       await app.close();
     }
