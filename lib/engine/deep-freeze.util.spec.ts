@@ -17,6 +17,24 @@ describe('deepFreeze', () => {
     }, TypeError);
   });
 
+  it('ends on cycles through unfrozen objects and freezes objects reached twice', () => {
+    const shared = { n: 1 };
+    const root: Record<string, unknown> = { a: { shared }, b: { shared }, list: [shared, shared] };
+    (root.a as Record<string, unknown>).back = root;
+    deepFreeze(root);
+    for (const value of [root, root.a, root.b, root.list, shared]) assert.ok(Object.isFrozen(value));
+  });
+
+  it('walks symbol and non-enumerable keys', () => {
+    const hidden = { n: 1 };
+    const tagged = { n: 2 };
+    const value = { [Symbol('tag')]: tagged };
+    Object.defineProperty(value, 'hidden', { value: hidden, enumerable: false });
+    deepFreeze(value);
+    assert.ok(Object.isFrozen(hidden));
+    assert.ok(Object.isFrozen(tagged));
+  });
+
   it('leaves primitives and typed arrays alone', () => {
     assert.equal(deepFreeze(5), 5);
     const bytes = new Uint8Array([1, 2]);
