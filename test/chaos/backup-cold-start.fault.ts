@@ -1,7 +1,7 @@
 /**
  * The "cold start during store outage" fault of a chaos run: stop the store, kill an instance (the dead
  * one whose backup directory — shared by every instance of the run, as on one host — is reused), read the
- * versions its backup files hold, start a fresh instance, and check it serves exactly those within 1 s of
+ * versions its backup files hold, start a fresh instance, and check it serves exactly those within 3 s of
  * its bootstrap (the `booting` IPC event, sent before NestFactory.create); then start the store again and
  * time until the fresh instance serves what the source holds (for a version whose DATA fails the schema: what
  * the others serve), with no restart. Only for a store with a server (not SQLite).
@@ -15,8 +15,12 @@ import type { ChaosCluster } from './chaos.cluster.js';
 import type { SeededRandom } from './chaos.random.js';
 import { CHAOS_NAMESPACE, type ChaosStore } from './chaos.store.js';
 
-/** Bound of "serves the backup" after the bootstrap starts. */
-export const COLD_START_BOUND_MS = 1_000;
+/**
+ * Bound of "serves the backup" after the bootstrap starts: a safety net, not the target. It includes creating
+ * the Nest app, which on a 2-core machine running three chaos runs took up to 2.1 s (median about 0.5 s); the
+ * 1 s target is measured where nothing else competes for the CPU (test/backup/ and `npm run bench`).
+ */
+export const COLD_START_BOUND_MS = 3_000;
 
 /** What one cold start saw. */
 export interface ColdStart {
