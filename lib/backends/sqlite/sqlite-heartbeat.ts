@@ -26,6 +26,16 @@ export class SqliteHeartbeats {
     });
   }
 
+  /** One UPDATE of a live row's expiry; an expired row stays out of the fleet until a full beat (false). */
+  async renew(namespace: string, instance: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const expiresAt = now + Math.max(1, Math.round(ttlMs));
+    const { changes } = await this.connection.write('renew a heartbeat', ({ statements }) =>
+      statements.renewBeat.run({ namespace, instance, expiresAt, now }),
+    );
+    return changes === 1;
+  }
+
   async instances(namespace: string): Promise<SyncHeartbeat[]> {
     const rows = await this.connection.run(
       'read the heartbeats',
