@@ -21,9 +21,10 @@ export function postgresHeartbeatSchemaSql(schema: string, table = DEFAULT_TABLE
 
 /**
  * Heartbeats of `PostgresSyncStore`: one row per live process, upserted once per beat with
- * an expiry on the database clock (so skewed hosts agree), renewed with one UPDATE, read with one SELECT. Each beat
- * also deletes the namespace's expired rows (processes that died without leaving). The table
- * has its own schema guard: it is created on the first beat, not by the store's `connect()`.
+ * an expiry on the database clock (so skewed hosts agree), renewed with one UPDATE, read with
+ * one SELECT. Each beat also deletes the namespace's expired rows (processes that died without
+ * leaving). The table has its own schema guard: it is created on the first beat, not by the
+ * store's `connect()`.
  */
 export class PostgresHeartbeats {
   private readonly guard: PostgresSchemaGuard;

@@ -8,7 +8,8 @@ const SWEEP_EVERY = 60_000;
  * Heartbeats of `SqliteSyncStore`: one row per live process in the `<tablePrefix>_instances`
  * table of the same file, expiring on the host's clock (every worker shares it, so there is no
  * skew to guard against). A beat is one upsert in one `BEGIN IMMEDIATE`; about once a minute the
- * same transaction also deletes the rows that expired. A read is one SELECT of the live rows.
+ * same transaction also deletes the rows that expired. A renewal is one UPDATE of a live row's expiry,
+ * a read one SELECT of the live rows.
  */
 export class SqliteHeartbeats {
   private sweptAt = 0;
