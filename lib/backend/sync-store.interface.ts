@@ -124,6 +124,11 @@ export interface SyncStore {
    * the calling process.
    */
   heartbeat?(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void>;
+  /**
+   * Optional, with `heartbeat`: extends this instance's beat by `ttlMs` without resending it; false if it had
+   * expired or is unknown (the caller then sends a full beat). One cheap write.
+   */
+  renewHeartbeat?(namespace: string, instance: string, ttlMs: number): Promise<boolean>;
   /** Optional, with `heartbeat`: every heartbeat of the namespace that has not expired, in one round trip. */
   instances?(namespace: string): Promise<SyncHeartbeat[]>;
   /** Optional, with `heartbeat`: removes one (a clean shutdown), so the process leaves the fleet at once. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SyncHeartbeat } from '../backend/sync-heartbeat.interface.js';
 import type { SyncStore } from '../backend/sync-store.interface.js';
@@ -25,6 +26,7 @@ const byInstance = (beats: SyncHeartbeat[]) => [...beats].sort((a, b) => a.insta
  * The contract of the optional heartbeat methods of a `SyncStore` (the fleet view), as a
  * suite registered through `runner` (node:test by default; see `ContractRunner`): a store that
  * implements `heartbeat` must implement `instances` and `leave` and keep this behaviour.
+ * The cases of the optional `renewHeartbeat` pass at once for a store without it.
  * Every test uses a fresh namespace.
  *
  * @example describeSyncHeartbeatContract('MemorySyncStore', () => new MemorySyncStore());
@@ -85,6 +87,57 @@ export function describeSyncHeartbeatContract(
       );
       await store.heartbeat(namespace, beat('renewed'), 5_000);
       assert.deepEqual((await store.instances(namespace)).map((b) => b.instance).sort(), ['long', 'renewed']);
+    });
+
+    /** The store when it renews beats, or `undefined` (the case then has nothing to check). */
+    const renewing = () =>
+      typeof store.renewHeartbeat === 'function'
+        ? (store as typeof store & Required<Pick<SyncStore, 'renewHeartbeat'>>)
+        : undefined;
+
+    it('renewHeartbeat (if the store has it): keeps a beat past its first TTL, its content unchanged', async () => {
+      const renewer = renewing();
+      if (!renewer) return;
+      const namespace = ns();
+      const sent = beat('a', 7);
+      const start = performance.now();
+      await renewer.heartbeat(namespace, sent, 1_500);
+      await sleep(200);
+      assert.equal(await renewer.renewHeartbeat(namespace, 'a', 10_000), true);
+      await sleep(Math.max(0, start + 1_700 - performance.now())); // past the TTL of the beat itself
+      assert.deepEqual(await renewer.instances(namespace), [sent]);
+    });
+
+    it('renewHeartbeat (if the store has it): false for an unknown, left or expired beat, which stays out', async () => {
+      const renewer = renewing();
+      if (!renewer) return;
+      const namespace = ns();
+      await renewer.heartbeat(namespace, beat('live'), 5_000);
+      assert.equal(await renewer.renewHeartbeat(namespace, 'never-there', 5_000), false);
+      assert.equal(await renewer.renewHeartbeat(ns(), 'live', 5_000), false, 'another namespace');
+      await renewer.heartbeat(namespace, beat('left'), 5_000);
+      await renewer.leave(namespace, 'left');
+      assert.equal(await renewer.renewHeartbeat(namespace, 'left', 5_000), false);
+      await renewer.heartbeat(namespace, beat('expired'), 150);
+      await sleep(400);
+      assert.equal(await renewer.renewHeartbeat(namespace, 'expired', 5_000), false);
+      assert.deepEqual(
+        (await renewer.instances(namespace)).map((b) => b.instance),
+        ['live'],
+      );
+      await renewer.heartbeat(namespace, beat('expired'), 5_000);
+      assert.deepEqual((await renewer.instances(namespace)).map((b) => b.instance).sort(), ['expired', 'live']);
+    });
+
+    it('renewHeartbeat (if the store has it): a full beat after a renewal replaces the beat', async () => {
+      const renewer = renewing();
+      if (!renewer) return;
+      const namespace = ns();
+      await renewer.heartbeat(namespace, beat('a', 1), 5_000);
+      assert.equal(await renewer.renewHeartbeat(namespace, 'a', 5_000), true);
+      const next = { ...beat('a', 2), leader: true };
+      await renewer.heartbeat(namespace, next, 5_000);
+      assert.deepEqual(await renewer.instances(namespace), [next]);
     });
 
     it('removes a beat on leave(), and keeps namespaces apart', async () => {

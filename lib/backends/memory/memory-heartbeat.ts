@@ -20,6 +20,16 @@ export class MemoryHeartbeats {
     beats.set(beat.instance, { json: JSON.stringify(beat), expiresAt: now + ttlMs });
   }
 
+  /** Extends a live beat by `ttlMs`, its JSON untouched; an expired one stays expired (false). */
+  renew(namespace: string, instance: string, ttlMs: number): boolean {
+    const beats = this.space(namespace);
+    const kept = beats.get(instance);
+    const now = performance.now();
+    if (!kept || kept.expiresAt <= now) return false;
+    beats.set(instance, { json: kept.json, expiresAt: now + ttlMs });
+    return true;
+  }
+
   instances(namespace: string): SyncHeartbeat[] {
     const now = performance.now();
     return [...this.space(namespace).values()]

@@ -108,6 +108,10 @@ export class MemorySyncStore implements SyncStore {
     this.heartbeats.beat(namespace, beat, ttlMs);
   }
 
+  async renewHeartbeat(namespace: string, instance: string, ttlMs: number): Promise<boolean> {
+    return this.heartbeats.renew(namespace, instance, ttlMs);
+  }
+
   async instances(namespace: string): Promise<SyncHeartbeat[]> {
     return this.heartbeats.instances(namespace);
   }

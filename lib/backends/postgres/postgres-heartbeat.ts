@@ -21,13 +21,14 @@ export function postgresHeartbeatSchemaSql(schema: string, table = DEFAULT_TABLE
 
 /**
  * Heartbeats of `PostgresSyncStore`: one row per live process, upserted once per beat with
- * an expiry on the database clock (so skewed hosts agree), read with one SELECT. Each beat
- * also deletes the namespace's expired rows (processes that died without leaving). The table
- * has its own schema guard: it is created on the first beat, not by the store's `connect()`.
+ * an expiry on the database clock (so skewed hosts agree), renewed with one UPDATE, read with
+ * one SELECT. Each beat also deletes the namespace's expired rows (processes that died without
+ * leaving). The table has its own schema guard: it is created on the first beat, not by the
+ * store's `connect()`.
  */
 export class PostgresHeartbeats {
   private readonly guard: PostgresSchemaGuard;
-  private readonly sql: { beat: string; instances: string; leave: string };
+  private readonly sql: { beat: string; renew: string; instances: string; leave: string };
 
   constructor(
     private readonly connection: PostgresConnection,
@@ -44,6 +45,9 @@ export class PostgresHeartbeats {
 INSERT INTO ${name} (namespace, instance, beat, expires_at)
 VALUES ($1::text, $2::text, $3::jsonb, now() + $4::bigint * interval '1 millisecond')
 ON CONFLICT (namespace, instance) DO UPDATE SET beat = EXCLUDED.beat, expires_at = EXCLUDED.expires_at`,
+      // Only a live row: an expired one stays out of the fleet until a full beat replaces it.
+      renew: `UPDATE ${name} SET expires_at = now() + $3::bigint * interval '1 millisecond'
+WHERE namespace = $1::text AND instance = $2::text AND expires_at > now()`,
       instances: `SELECT beat::text AS beat FROM ${name} WHERE namespace = $1::text AND expires_at > now()`,
       leave: `DELETE FROM ${name} WHERE namespace = $1::text AND instance = $2::text`,
     };
@@ -58,6 +62,13 @@ ON CONFLICT (namespace, instance) DO UPDATE SET beat = EXCLUDED.beat, expires_at
       JSON.stringify(beat),
       ttl,
     ]);
+  }
+
+  async renew(namespace: string, instance: string, ttlMs: number): Promise<boolean> {
+    await this.guard.ensure();
+    const ttl = Math.max(1, Math.round(ttlMs));
+    const { rowCount } = await this.connection.query('renew a heartbeat', this.sql.renew, [namespace, instance, ttl]);
+    return rowCount === 1;
   }
 
   async instances(namespace: string): Promise<SyncHeartbeat[]> {

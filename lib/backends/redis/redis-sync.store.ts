@@ -228,6 +228,10 @@ export class RedisSyncStore implements SyncStore {
     return this.heartbeats.beat(this.keys.of(namespace).base, beat, ttlMs);
   }
 
+  renewHeartbeat(namespace: string, instance: string, ttlMs: number): Promise<boolean> {
+    return this.heartbeats.renew(this.keys.of(namespace).base, instance, ttlMs);
+  }
+
   instances(namespace: string): Promise<SyncHeartbeat[]> {
     return this.heartbeats.instances(this.keys.of(namespace).base);
   }

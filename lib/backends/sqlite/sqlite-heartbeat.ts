@@ -8,7 +8,8 @@ const SWEEP_EVERY = 60_000;
  * Heartbeats of `SqliteSyncStore`: one row per live process in the `<tablePrefix>_instances`
  * table of the same file, expiring on the host's clock (every worker shares it, so there is no
  * skew to guard against). A beat is one upsert in one `BEGIN IMMEDIATE`; about once a minute the
- * same transaction also deletes the rows that expired. A read is one SELECT of the live rows.
+ * same transaction also deletes the rows that expired. A renewal is one UPDATE of a live row's expiry,
+ * a read one SELECT of the live rows.
  */
 export class SqliteHeartbeats {
   private sweptAt = 0;
@@ -24,6 +25,16 @@ export class SqliteHeartbeats {
       this.sweptAt = now;
       statements.expire.run(now);
     });
+  }
+
+  /** One UPDATE of a live row's expiry; an expired row stays out of the fleet until a full beat (false). */
+  async renew(namespace: string, instance: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const expiresAt = now + Math.max(1, Math.round(ttlMs));
+    const { changes } = await this.connection.write('renew a heartbeat', ({ statements }) =>
+      statements.renewBeat.run({ namespace, instance, expiresAt, now }),
+    );
+    return changes === 1;
   }
 
   async instances(namespace: string): Promise<SyncHeartbeat[]> {

@@ -212,6 +212,10 @@ export class SqliteSyncStore implements SyncStore {
     return this.heartbeats.beat(namespace, beat, ttlMs);
   }
 
+  renewHeartbeat(namespace: string, instance: string, ttlMs: number): Promise<boolean> {
+    return this.heartbeats.renew(namespace, instance, ttlMs);
+  }
+
   instances(namespace: string): Promise<SyncHeartbeat[]> {
     return this.heartbeats.instances(namespace);
   }

@@ -87,6 +87,7 @@ export interface SqliteStatements {
   release: Statement;
   current: Statement;
   beat: Statement;
+  renewBeat: Statement;
   instances: Statement;
   leave: Statement;
   expire: Statement;
@@ -143,6 +144,9 @@ WHERE name = @name AND holder = @holder AND fence = @fence AND expires_at > @now
     beat: db.prepare(
       `INSERT INTO ${instances} (namespace, instance, beat, expires_at) VALUES (@namespace, @instance, @beat, @expiresAt)
 ON CONFLICT (namespace, instance) DO UPDATE SET beat = excluded.beat, expires_at = excluded.expires_at`,
+    ),
+    renewBeat: db.prepare(
+      `UPDATE ${instances} SET expires_at = @expiresAt WHERE namespace = @namespace AND instance = @instance AND expires_at > @now`,
     ),
     instances: db.prepare(`SELECT beat FROM ${instances} WHERE namespace = ? AND expires_at > ?`),
     leave: db.prepare(`DELETE FROM ${instances} WHERE namespace = ? AND instance = ?`),

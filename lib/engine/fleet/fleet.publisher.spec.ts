@@ -11,12 +11,23 @@ import type { SyncLeaseKeeper } from '../lease.keeper.js';
 import { SyncReplicaState } from '../replica.state.js';
 import { SyncFleetPublisher } from './fleet.publisher.js';
 
-/** A memory store that keeps every beat it is sent, with the monotonic time it came. */
+/** A memory store that keeps every beat and renewal it is sent, with the monotonic time it came. */
 class RecordingStore extends MemorySyncStore {
   readonly beats: { beat: SyncHeartbeat; at: number }[] = [];
+  readonly renewals: { at: number; renewed: boolean }[] = [];
+  /** When set, the next renewal fails with it. */
+  renewalError: Error | undefined;
   override heartbeat(namespace: string, beat: SyncHeartbeat, ttlMs: number): Promise<void> {
     this.beats.push({ beat: structuredClone(beat), at: performance.now() });
     return super.heartbeat(namespace, beat, ttlMs);
+  }
+  override async renewHeartbeat(namespace: string, instance: string, ttlMs: number): Promise<boolean> {
+    const error = this.renewalError;
+    this.renewalError = undefined;
+    if (error) throw error;
+    const renewed = await super.renewHeartbeat(namespace, instance, ttlMs);
+    this.renewals.push({ at: performance.now(), renewed });
+    return renewed;
   }
   get last(): SyncHeartbeat | undefined {
     return this.beats.at(-1)?.beat;
@@ -35,8 +46,13 @@ async function until(probe: () => boolean, ms: number, what: string): Promise<vo
 const running: SyncFleetPublisher[] = [];
 
 /** A started publisher over tasks `tags`, with a keeper whose leadership the test sets. */
-function publisher(tags: string[], { interval, leaseTtl }: { interval: number; leaseTtl: number }) {
+function publisher(
+  tags: string[],
+  { interval, leaseTtl, renews = true }: { interval: number; leaseTtl: number; renews?: boolean },
+) {
   const store = new RecordingStore();
+  // A custom store without the optional renewal: the method is absent, not failing.
+  if (!renews) Object.defineProperty(store, 'renewHeartbeat', { value: undefined });
   const options = normalizeSyncOptions({ interval, leaseTtl, name: 'ns', store });
   const registry = new SyncRegistry(options);
   for (const tag of tags) registry.register(tag, {}, `Spec.${tag}`, () => 1);
@@ -64,17 +80,51 @@ describe('SyncFleetPublisher', () => {
     await Promise.all(running.splice(0).map((fleet) => fleet.beforeApplicationShutdown()));
   });
 
-  it('beats an unchanged process only to keep it alive: every leaseTtl / 3, not every interval', async () => {
-    const { store } = publisher(['a', 'b'], { interval: 10, leaseTtl: 300 });
-    await sleep(520);
-    const times = store.beats.map((b) => b.at);
-    // Every interval would be ~52 beats; every 100 ms, ~6.
-    assert.ok(times.length >= 3 && times.length <= 12, `${times.length} beats in 520 ms`);
+  /** The gaps between keep-alives at monotonic times `times` stay under the beat's expiry. */
+  const underExpiry = (times: number[], leaseTtl: number) => {
     const gaps = times.slice(1).map((t, i) => t - times[i]);
     assert.ok(
-      gaps.every((gap) => gap < 300),
+      gaps.every((gap) => gap < leaseTtl),
       `every gap under the beat's expiry (leaseTtl): ${gaps.map(Math.round)}`,
     );
+  };
+
+  it('keeps an unchanged process alive every leaseTtl / 3 by renewals, not by resending its beat', async () => {
+    const { store } = publisher(['a', 'b'], { interval: 10, leaseTtl: 300 });
+    await sleep(520);
+    assert.equal(store.beats.length, 1, 'the first beat only: nothing changed since');
+    const times = [store.beats[0].at, ...store.renewals.map((r) => r.at)];
+    // Every interval would be ~52 keep-alives; every 100 ms, ~6.
+    assert.ok(times.length >= 3 && times.length <= 12, `${times.length} keep-alives in 520 ms`);
+    assert.ok(
+      store.renewals.every((r) => r.renewed),
+      'every renewal found the beat',
+    );
+    underExpiry(times, 300);
+    assert.equal((await store.instances('ns')).length, 1, 'listed past its first expiry');
+  });
+
+  it('resends the unchanged beat every leaseTtl / 3 to a store that cannot renew', async () => {
+    const { store } = publisher(['a', 'b'], { interval: 10, leaseTtl: 300, renews: false });
+    await sleep(520);
+    const times = store.beats.map((b) => b.at);
+    assert.ok(times.length >= 3 && times.length <= 12, `${times.length} beats in 520 ms`);
+    underExpiry(times, 300);
+  });
+
+  it('sends the full beat when a renewal finds it gone, and at the next look after a renewal failed', async () => {
+    const { store } = publisher(['a'], { interval: 10, leaseTtl: 300 });
+    await until(() => store.renewals.length >= 1, 2_000, 'a first renewal');
+    await store.leave('ns', 'me'); // as if it had expired (a long stall, a store that lost it)
+    await until(() => store.renewals.some((r) => !r.renewed), 2_000, 'a renewal that finds nothing');
+    await until(() => store.beats.length === 2, 2_000, 'the full beat after it');
+    assert.deepEqual(
+      (await store.instances('ns')).map((b) => b.instance),
+      ['me'],
+    );
+    store.renewalError = new Error('store down');
+    await until(() => store.renewalError === undefined, 2_000, 'the renewal that fails');
+    await until(() => store.beats.length === 3, 2_000, 'the full beat at the next look');
   });
 
   it('beats an install soon, with its version, revision, origin and install time, in registration order', async () => {

@@ -24,7 +24,11 @@ export interface SyncFleetInstance {
   host: string;
   pid: number;
   startedAt: Date;
-  /** When its latest heartbeat was sent (now, for this process). */
+  /**
+   * When its latest full heartbeat was sent (now, for this process): the last change of its leadership or
+   * tasks, as renewals keep an unchanged beat alive without resending it (with a store without
+   * `renewHeartbeat`, at most leaseTtl / 3 ago).
+   */
   seenAt: Date;
   leader: boolean;
   /** Whether it is the process that called `fleet()`. */
