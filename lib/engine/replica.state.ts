@@ -21,6 +21,13 @@ export interface SyncTaskState {
   snapshot: SyncSnapshot | undefined;
   /** Store revision of `snapshot`; a record is installed only if newer. */
   revision: number;
+  /** Fence of the record `snapshot` came from (0 for a backup): with `modifiedAt`, how new it is after a rewind. */
+  fence: number;
+  /**
+   * Set when the store's revisions went back or forked (writes lost in a failover, or a reset): until this
+   * time (`performance.now()`), a store record older than `snapshot` is not installed.
+   */
+  keepUntil: number | undefined;
   /** Version the store holds, as the leader last saw it; `undefined` = unknown, fetch DATA. */
   storedVersion: SyncVersion | undefined;
   lastCheckedAt: number | undefined;
@@ -51,6 +58,9 @@ export type SyncBackupInstallable = Pick<SyncRecordHead, 'version' | 'modifiedAt
   source?: unknown;
 };
 
+/** What tells how new a record is once revisions went back: its lease's fence, then its writer's clock. */
+export type SyncRecordAge = Pick<SyncRecordHead, 'version' | 'fence' | 'modifiedAt'>;
+
 /**
  * The local replicas of every task in this process. Reads are a `Map` lookup;
  * installs happen once per version (newer store revision only), freeze the data
@@ -61,6 +71,7 @@ export class SyncReplicaState {
   /** Every snapshot installed in this process, in order. */
   readonly changes$ = new Subject<SyncSnapshot>();
   private readonly tasks = new Map<string, SyncTaskState>();
+  private highest = 0;
 
   constructor(
     private readonly registry: SyncRegistry,
@@ -82,20 +93,30 @@ export class SyncReplicaState {
     return this.registry.tags().map((tag) => this.entry(tag));
   }
 
+  /**
+   * The highest store revision installed since the last `rewind()`: the store's counter read lower
+   * than it (after this was taken) went back.
+   */
+  get highestRevision(): number {
+    return this.highest;
+  }
+
   /** Installs `record` if it is newer than the replica; returns whether it did. */
   install(tag: string, record: SyncInstallable): boolean {
     const state = this.entry(tag);
     this.seen(state, record.checkedAt);
     if (record.revision <= state.revision) return false;
-    // Live data of the version a backup already serves only marks it live (no second change event).
-    if (state.origin === 'backup' && state.snapshot?.version === record.version) {
+    // Live data of the version the replica already serves (from a backup, or kept over a rewind) only takes
+    // the record's revision: no second change event.
+    const kept = state.origin === 'backup' || state.keepUntil !== undefined;
+    if (kept && state.snapshot?.version === record.version) {
       state.origin = 'live';
-      state.revision = record.revision;
+      this.track(state, record);
       return false;
     }
     const data = this.options.freeze ? deepFreeze(record.data) : record.data;
     state.snapshot = Object.freeze({ tag, version: record.version, data, modifiedAt: new Date(record.modifiedAt) });
-    state.revision = record.revision;
+    this.track(state, record);
     state.origin = 'live';
     state.source = this.options.backup ? record.source : undefined;
     this.changes$.next(state.snapshot);
@@ -138,12 +159,47 @@ export class SyncReplicaState {
     return streak;
   }
 
-  /** Forgets store revisions (the store was reset): the next record read is installed whatever its revision. */
-  forgetRevisions(): void {
+  /**
+   * The store's revisions went back or forked (writes lost in a failover, or a reset): forgets them,
+   * so the next record of each task is judged whatever its revision, and keeps each live snapshot
+   * against older records (`holds`) for two lease TTLs + the task's interval: the time a leader needs
+   * to check the task again, which rewrites what the store lost (the old lease may live a TTL on the
+   * promoted store, followers try to acquire twice per TTL, a new term checks every task at once, a
+   * leader that kept its lease within the task's interval).
+   */
+  rewind(): void {
+    const now = performance.now();
+    this.highest = 0;
     for (const state of this.tasks.values()) {
       state.revision = 0;
       state.storedVersion = undefined;
+      const live = state.snapshot !== undefined && state.origin === 'live';
+      state.keepUntil = live ? now + 2 * this.options.leaseTtl + state.task.interval : undefined;
     }
+  }
+
+  /**
+   * Whether a store record (or head) is older than the live snapshot, though of another version: by
+   * fence (a later lease), then by its writer's clock within one lease. The store accepts a tag's
+   * writes only in that order, so a record of a newer revision is never older, unless the store's
+   * history went back or forked: a write kept from before the writes a failover lost.
+   */
+  isOlder(state: SyncTaskState, record: SyncRecordAge): boolean {
+    const { snapshot } = state;
+    if (!snapshot || state.origin !== 'live' || record.version === snapshot.version) return false;
+    if (record.fence !== state.fence) return record.fence < state.fence;
+    // A tie is not older: two writes of one lease in the same millisecond are in revision order.
+    return record.modifiedAt < snapshot.modifiedAt.getTime();
+  }
+
+  /**
+   * Whether a store record (or head) must not replace the replica: it is older (`isOlder`) and the
+   * grace period of the last `rewind` is not over. The store wins after it, so a replica never keeps
+   * for long data that no store holds.
+   */
+  holds(state: SyncTaskState, record: SyncRecordAge): boolean {
+    const { keepUntil } = state;
+    return keepUntil !== undefined && performance.now() < keepUntil && this.isOlder(state, record);
   }
 
   status(): SyncTaskStatus[] {
@@ -165,11 +221,21 @@ export class SyncReplicaState {
     }));
   }
 
+  /** Takes `record`'s revision and fence for the snapshot: it is the store's again, nothing left to keep. */
+  private track(state: SyncTaskState, record: Pick<SyncInstallable, 'revision' | 'fence'>): void {
+    state.revision = record.revision;
+    state.fence = record.fence;
+    state.keepUntil = undefined;
+    if (record.revision > this.highest) this.highest = record.revision;
+  }
+
   private create(tag: string): SyncTaskState {
     const state: SyncTaskState = {
       task: this.registry.get(tag),
       snapshot: undefined,
       revision: 0,
+      fence: 0,
+      keepUntil: undefined,
       storedVersion: undefined,
       lastCheckedAt: undefined,
       lastError: undefined,

@@ -9,7 +9,7 @@ import type {
   SyncStoreEvent,
   SyncSubscription,
 } from '../backend/sync-store.interface.js';
-import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
+import { SyncReplicaState, type SyncRecordAge, type SyncTaskState } from './replica.state.js';
 import { checkRecordHead } from './record.checks.js';
 import { checkSchema } from './schema.check.js';
 import { SyncTelemetry } from './telemetry/sync.telemetry.js';
@@ -21,6 +21,14 @@ import { SyncTelemetry } from './telemetry/sync.telemetry.js';
  * lost (reconnects), it also reads the namespace's revision once per interval
  * — one round trip whatever the number of tasks — and only when that moved,
  * the heads, then the records that are newer than the replicas.
+ *
+ * Revisions can go back, or fork: a failover that loses acknowledged writes, or a reset store.
+ * A counter read lower than a revision installed before, a head of a lower revision than its
+ * replica, a change event of a lower one (a new leader writing after the loss: reconciled at
+ * once), or a record of a higher one that is older by fence and clock rewinds the replicas
+ * (`SyncReplicaState.rewind`): records are then judged whatever their revision, and for a grace
+ * period one older than the replica by fence and clock is not installed, so no replica goes back
+ * to a version written before the ones the store lost.
  */
 @Injectable()
 export class SyncReplicator {
@@ -34,6 +42,8 @@ export class SyncReplicator {
   /** The newest record a change event carried per tag, taken by the read loop instead of a read. */
   private readonly pushed = new Map<string, StoredSyncRecord>();
   private reconciling: Promise<unknown> = Promise.resolve();
+  /** A reconcile asked by a change event older than its replica is queued and has not started. */
+  private recheckQueued = false;
 
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: NormalizedSyncOptions,
@@ -46,7 +56,7 @@ export class SyncReplicator {
     const { store, name } = this.options;
     this.subscription = await store.subscribe(name, (event) => {
       this.telemetry.eventReceived(event);
-      if (event.type === 'change') this.want(event.tag, event.revision, event.record);
+      if (event.type === 'change') this.follow(event.tag, event.revision, event.record);
       onEvent(event);
     });
     await this.reconcile();
@@ -74,6 +84,24 @@ export class SyncReplicator {
     return run;
   }
 
+  /**
+   * A change event: read (or install) it if newer than the replica. One older than the replica is
+   * a stale event (a read already got past it) or a write after the store's revisions went back:
+   * a reconcile tells which at once, rather than leaving a new leader's writes unseen until the
+   * next interval. Queued once: the flag is cleared when that reconcile starts, so an event that
+   * arrives while it runs queues another.
+   */
+  private follow(tag: string, revision: number, pushed?: StoredSyncRecord): void {
+    this.want(tag, revision, pushed);
+    if (this.recheckQueued || !this.state.has(tag) || revision >= this.state.entry(tag).revision) return;
+    this.recheckQueued = true;
+    const run = this.reconciling.then(() => {
+      this.recheckQueued = false;
+      return this.subscription ? this.reconcileOnce(true) : false;
+    });
+    this.reconciling = run;
+  }
+
   /** Reads `tag` now if the store announced `revision` and this replica is older; resolves when done. */
   async catchUp(tag: string, revision: number): Promise<void> {
     this.want(tag, revision);
@@ -83,10 +111,13 @@ export class SyncReplicator {
   private async reconcileOnce(force: boolean): Promise<boolean> {
     const { store, name } = this.options;
     try {
+      // Taken before the reads: a revision installed after them may be newer than what they saw.
+      const known = this.state.highestRevision;
       const revision = await store.revision(name);
-      if (revision < this.lastRevision) this.state.forgetRevisions();
+      if (revision < known) this.rewind();
       if (!force && revision === this.lastRevision) return this.recovered();
       const heads = await store.heads(name);
+      if (this.wentBack(heads, known)) this.rewind();
       for (const state of this.state.all()) {
         const raw = heads.get(state.task.tag);
         const head = this.validHead(state, raw);
@@ -96,10 +127,12 @@ export class SyncReplicator {
         else if (head ? head.revision >= state.revision : state.revision === 0) state.storedVersion = head?.version;
         if (!head) continue;
         this.state.seen(state, head.checkedAt);
-        this.want(state.task.tag, head.revision);
+        // An older record kept since a rewind is not read; once the grace period is over, it is.
+        if (!this.keeps(state, head)) this.want(state.task.tag, head.revision);
       }
       await Promise.allSettled(this.reading.values());
-      // Only move on when every replica caught up: a failed read is retried at the next reconcile.
+      // Only move on when every replica caught up: a failed read, or an older record kept since a
+      // rewind, is looked at again at the next reconcile.
       const behind = this.state.all().some((state) => (heads.get(state.task.tag)?.revision ?? 0) > state.revision);
       if (!behind) this.lastRevision = revision;
       return this.recovered();
@@ -140,6 +173,7 @@ export class SyncReplicator {
         const record = pushed ?? (await store.read(name, tag));
         if (!record) break;
         checkRecordHead(tag, record);
+        if (this.keeps(state, record)) break;
         // Validate, then swap: a record that fails the schema throws here and is never installed.
         const data = state.task.schema
           ? await checkSchema(state.task, record.data, (issues) => STORED_SCHEMA_REFUSED(tag, record.version, issues))
@@ -172,6 +206,35 @@ export class SyncReplicator {
     const pushed = this.pushed.get(tag);
     this.pushed.delete(tag);
     return pushed && pushed.revision >= wanted ? pushed : undefined;
+  }
+
+  /**
+   * Whether a head is older than its replica although that replica was installed before `known` was
+   * taken (so before the heads were read): a record's revision only grows unless the store lost writes.
+   */
+  private wentBack(heads: ReadonlyMap<string, SyncRecordHead>, known: number): boolean {
+    return this.state.all().some((state) => {
+      const revision = heads.get(state.task.tag)?.revision;
+      return typeof revision === 'number' && revision < state.revision && state.revision <= known;
+    });
+  }
+
+  /**
+   * Whether to keep the replica over a store record (or head) of a newer revision that is older by fence and clock.
+   * The first one found (no rewind since) is a store whose history forked: promoted, it kept a write
+   * its old master had overwritten, under a counter that does not tell (it may be higher than ours).
+   */
+  private keeps(state: SyncTaskState, record: SyncRecordAge & { revision: number }): boolean {
+    // A lower revision is never installed; one that raced a newer install is no sign of a fork.
+    if (record.revision <= state.revision || !this.state.isOlder(state, record)) return false;
+    if (state.keepUntil === undefined) this.rewind();
+    return this.state.holds(state, record);
+  }
+
+  /** The store's revisions went back: judge records whatever their revision, and read the heads until caught up. */
+  private rewind(): void {
+    this.state.rewind();
+    this.lastRevision = 0;
   }
 
   /** The head if it is sound; a corrupt one counts as a failed read of that task and is skipped. */

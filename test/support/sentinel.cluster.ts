@@ -233,9 +233,13 @@ async function configure(node: RedisServer, config: Record<string, string>): Pro
 async function follow(node: RedisServer, masterPort: number, config: Record<string, string>): Promise<void> {
   await configure(node, config);
   await node.control.call('REPLICAOF', '127.0.0.1', String(masterPort));
+  // A sentinel reconfiguring the node kills its normal connections (CLIENT KILL TYPE normal): the control
+  // connection reconnects, and a poll that fails meanwhile only means "not yet".
   await waitFor(
-    async () => (await node.control.info('replication')).includes('master_link_status:up'),
-    10_000,
+    async () => (await node.control.info('replication').catch(() => '')).includes('master_link_status:up'),
+    // Generous: a full sync waits repl-diskless-sync-delay (5 s by default), twice when a sentinel's
+    // reconfiguration restarts it.
+    30_000,
     `${node.port} to sync with ${masterPort}`,
     { every: 20 },
   );
