@@ -2,6 +2,12 @@ import type { SyncStore, SyncTouch, SyncTouchResult } from '../backend/sync-stor
 import type { SyncVersion } from '../backend/sync-version.js';
 import type { SyncTerm } from './lease.keeper.js';
 
+/** A queued touch: its result is `(await results)[index]`. */
+export interface SyncTouchTicket {
+  readonly results: Promise<readonly SyncTouchResult[]>;
+  readonly index: number;
+}
+
 /** The touches of one term waiting for the end of the event-loop turn, and the results of the call. */
 interface Batch {
   readonly touches: SyncTouch[];
@@ -25,11 +31,22 @@ export class SyncTouchBatcher {
 
   /** Records that `tag` still holds `version` at `checkedAt`, under `term`'s fence. */
   touch(term: SyncTerm, tag: string, version: SyncVersion, checkedAt: number): Promise<SyncTouchResult> {
-    if (!this.store.touchMany) return this.store.touch(this.namespace, tag, version, checkedAt, term.lease.fence);
+    const { results, index } = this.enqueue(term, tag, version, checkedAt);
+    return results.then((all) => all[index]);
+  }
+
+  /**
+   * `touch` without a promise of its own: the caller awaits the batch's results and takes its
+   * entry. This runs for every unchanged check, so the checker uses it when it needs no promise
+   * to time (no instrumentation).
+   */
+  enqueue(term: SyncTerm, tag: string, version: SyncVersion, checkedAt: number): SyncTouchTicket {
+    if (!this.store.touchMany) {
+      const results = this.store.touch(this.namespace, tag, version, checkedAt, term.lease.fence).then((r) => [r]);
+      return { results, index: 0 };
+    }
     const batch = this.batches.get(term) ?? this.open(term);
-    const index = batch.touches.push({ tag, version, checkedAt }) - 1;
-    // One promise per caller, not a resolver pair each: this runs for every unchanged check.
-    return batch.results.then((results) => results[index]);
+    return { results: batch.results, index: batch.touches.push({ tag, version, checkedAt }) - 1 };
   }
 
   private open(term: SyncTerm): Batch {
