@@ -9,7 +9,7 @@ import { SyncRegistry } from '../sync.registry.js';
 import type { SyncLeaseKeeper, SyncTerm } from './lease.keeper.js';
 import { SyncReplicaState, type SyncTaskState } from './replica.state.js';
 import type { SyncCheckOutcome, SyncTaskChecker } from './task.checker.js';
-import { SyncTaskRunner } from './task.runner.js';
+import { SYNC_TICK_SLICE, SyncTaskRunner } from './task.runner.js';
 
 const INTERVAL = 100;
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -272,5 +272,24 @@ describe('SyncTaskRunner (fake timers, fake checker)', () => {
       checker.runs.map((r) => `${r.tag}@${r.start}#${r.fence}`),
       ['a@0#1', 'b@0#1', 'a@70#2', 'b@70#2'],
     );
+  });
+
+  it('starts a large tick in slices, in order, a macrotask apart; a task runNow took meanwhile is not checked twice', async () => {
+    const tags = Array.from({ length: SYNC_TICK_SLICE + 5 }, (_, i) => `t${i}`);
+    const subject = runner(tags);
+    const term = newTerm(1);
+    keeper.current = term;
+    subject.lead(term);
+    t.mock.timers.tick(0);
+    assert.equal(checker.runs.length, SYNC_TICK_SLICE, "the first slice starts in the timer's turn");
+    const late = tags[SYNC_TICK_SLICE + 2];
+    void subject.runNow(late);
+    await settle();
+    assert.deepEqual(
+      checker.runs.map((r) => r.tag),
+      [...tags.slice(0, SYNC_TICK_SLICE), late, ...tags.slice(SYNC_TICK_SLICE).filter((tag) => tag !== late)],
+    );
+    await advance(20); // past the end of its check (10 ms): a second check queued behind it would have started
+    assert.deepEqual(checker.starts(late), [0], 'one check of the task runNow started');
   });
 });
