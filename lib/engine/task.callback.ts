@@ -48,11 +48,31 @@ export function callbackError(tag: string, action: SyncAction, error: unknown): 
 }
 
 /**
+ * The asynchronous calls in flight under each term's signal, ended together by one listener of
+ * that signal. A listener per call made Node's EventTarget check each new one against all the
+ * others (the duplicate check of `addEventListener`): with 10,000 async VERSION calls in one tick,
+ * that was quadratic, half of the leader's CPU.
+ */
+const callsInFlight = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Registers `onEnd` to run when `signal` aborts; returns the set to remove it from when the call settles. */
+function untilEndOfTerm(signal: AbortSignal, onEnd: () => void): Set<() => void> {
+  let calls = callsInFlight.get(signal);
+  if (!calls) {
+    const set = (calls = new Set());
+    callsInFlight.set(signal, set);
+    signal.addEventListener('abort', () => set.forEach((end) => end()), { once: true });
+  }
+  calls.add(onEnd);
+  return calls;
+}
+
+/**
  * Calls a task's method for `action` under `term`. A synchronous answer is returned as it is (no
  * promise, no timer: the callback has already finished); an asynchronous one races a timer of its
- * own and a listener on the term's signal, both removed when it settles (not `AbortSignal.any`,
- * which on Node 20 stays attached to the long-lived term signal: nodejs/node#55351). `ctx.signal`
- * aborts on timeout and at the end of the term. Throws (or rejects with) a `SyncError`.
+ * own and the end of the term, both dropped when it settles (not `AbortSignal.any`, which on Node 20
+ * stays attached to the long-lived term signal: nodejs/node#55351). `ctx.signal` aborts on timeout
+ * and at the end of the term. Throws (or rejects with) a `SyncError`.
  */
 export function callTask(state: SyncTaskState, term: SyncTerm, action: SyncAction, previousVersion?: SyncVersion) {
   const { tag, timeout, callback } = state.task;
@@ -65,14 +85,17 @@ export function callTask(state: SyncTaskState, term: SyncTerm, action: SyncActio
     throw callbackError(tag, action, error);
   }
   if (!(result instanceof Promise) && typeof (result as PromiseLike<unknown>)?.then !== 'function') return result;
+  const { signal } = term;
+  // An aborted signal runs no listener any more: the call is refused as a listener would have.
+  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const settle = (reason: unknown, abortWith?: unknown) => {
       clearTimeout(timer);
-      term.signal.removeEventListener('abort', onEndOfTerm);
+      calls.delete(onEndOfTerm);
       if (abortWith !== undefined) ctx.abort(abortWith);
       reject(reason);
     };
-    const onEndOfTerm = () => settle(term.signal.reason, term.signal.reason);
+    const onEndOfTerm = () => settle(signal.reason, signal.reason);
     const timer = setTimeout(
       () =>
         settle(
@@ -81,14 +104,14 @@ export function callTask(state: SyncTaskState, term: SyncTerm, action: SyncActio
         ),
       timeout,
     );
-    term.signal.addEventListener('abort', onEndOfTerm, { once: true });
+    const calls = untilEndOfTerm(signal, onEndOfTerm);
     Promise.resolve(result).then(
       (value) => {
         clearTimeout(timer);
-        term.signal.removeEventListener('abort', onEndOfTerm);
+        calls.delete(onEndOfTerm);
         resolve(value);
       },
-      (error: unknown) => settle(term.signal.aborted ? term.signal.reason : callbackError(tag, action, error)),
+      (error: unknown) => settle(signal.aborted ? signal.reason : callbackError(tag, action, error)),
     );
   });
 }
