@@ -6,6 +6,7 @@ import {
   compressRecordData,
   decodeRecordData,
   encodeRecordData,
+  inflateChunkSize,
   inflateRecordData,
 } from './record-data.codec.js';
 
@@ -69,6 +70,23 @@ describe('record compression', () => {
       assert.equal(packed.compressed, true);
       assert.ok(byteSize(packed.data) < byteSize(json) / 4, `${byteSize(packed.data)} of ${byteSize(json)} bytes`);
       assert.equal((await inflateRecordData('S', 't', packed.data as Buffer)).toString('utf8'), json);
+    });
+  }
+
+  it('inflates in chunks of 8 times the packed size, within 16 KiB and 8 MiB', () => {
+    assert.equal(inflateChunkSize(100), 16_384);
+    assert.equal(inflateChunkSize(100_000), 800_000);
+    assert.equal(inflateChunkSize(5_000_000), 8_388_608);
+  });
+
+  for (const algorithm of ['gzip', 'brotli'] as const) {
+    it(`inflates ${algorithm} data that fills many chunks byte for byte`, async () => {
+      // Identical rows deflate far more than 8 times: the output spans many chunks, which must join in order.
+      const rows = JSON.stringify(Array.from({ length: 100_000 }, () => ({ name: 'the same row' })));
+      const packed = await compressRecordData(rows, { algorithm, above: 0 });
+      const inflated = await inflateRecordData('S', 't', packed.data as Buffer);
+      assert.ok(byteSize(rows) > 10 * inflateChunkSize(byteSize(packed.data)), 'spans more than ten chunks');
+      assert.ok(inflated.equals(Buffer.from(rows)));
     });
   }
 
