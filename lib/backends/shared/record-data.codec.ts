@@ -69,6 +69,26 @@ const BROTLI = (size: number) => ({
   params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: size },
 });
 
+/** Output chunk bounds for zlib: its default (16 KiB) up to 8 MiB. */
+const MIN_CHUNK = 16_384;
+const MAX_CHUNK = 8_388_608;
+
+/**
+ * The output chunk size for a zlib call that should make about `expected` bytes. node:zlib's async calls fill
+ * one chunk per trip to the thread pool and back to the event loop: at the default 16 KiB, inflating a 10 MB
+ * document took some 700 trips, 35–95 ms against 11–18 ms with 1 MiB chunks (gzip and brotli alike), and far
+ * more while the event loop was busy. The floor keeps small records at the default, the cap bounds what one
+ * chunk allocates.
+ */
+export const zlibChunkSize = (expected: number) => Math.min(Math.max(Math.ceil(expected), MIN_CHUNK), MAX_CHUNK);
+
+/**
+ * Bytes expected out of a zlib call: JSON deflates to between a fifth and a fifteenth of its size at these
+ * levels, so a quarter fits in one chunk, and 8 times the packed size inflates in a few.
+ */
+const DEFLATED = 1 / 4;
+const INFLATED = 8;
+
 /**
  * Encoded data as the store keeps it: as it is, or compressed behind the marker when `compression` is on
  * and the data is larger than `compression.above` bytes. node:zlib's async calls run in libuv's thread
@@ -79,24 +99,16 @@ export async function compressRecordData(
   compression: RecordCompression,
 ): Promise<{ data: string | Buffer; compressed: boolean }> {
   const { algorithm, above } = compression;
-  if (!algorithm || byteSize(data) <= above) return { data, compressed: false };
-  const packed = algorithm === 'gzip' ? await gzipAsync(data, GZIP) : await brotliAsync(data, BROTLI(byteSize(data)));
+  const size = byteSize(data);
+  if (!algorithm || size <= above) return { data, compressed: false };
+  const chunkSize = zlibChunkSize(size * DEFLATED);
+  const packed =
+    algorithm === 'gzip'
+      ? await gzipAsync(data, { ...GZIP, chunkSize })
+      : await brotliAsync(data, { ...BROTLI(size), chunkSize });
   const name = algorithm === 'gzip' ? 'gzip' : 'br';
   return { data: Buffer.concat([MARKER, Buffer.from(`${name}\n`, 'latin1'), packed]), compressed: true };
 }
-
-/** Output chunk bounds for inflating: zlib's default (16 KiB) up to 8 MiB. */
-const MIN_CHUNK = 16_384;
-const MAX_CHUNK = 8_388_608;
-
-/**
- * The output chunk size to inflate `packed` bytes with. node:zlib's async calls fill one chunk per trip to the
- * thread pool and back to the event loop: at the default 16 KiB, a 10 MB document took some 700 trips, 35–95 ms
- * against 11–18 ms with 1 MiB chunks (gzip and brotli alike), and far more while the event loop was busy. JSON
- * deflates to between a fifth and a fifteenth of its size, so 8 times the packed size takes a few chunks at most;
- * the floor keeps small records at the default, the cap bounds what one chunk allocates.
- */
-export const inflateChunkSize = (packed: number) => Math.min(Math.max(packed * 8, MIN_CHUNK), MAX_CHUNK);
 
 /**
  * The serializer's bytes of stored data: `data` itself, or inflated (off the event loop) when it starts
@@ -113,7 +125,7 @@ export async function inflateRecordData(owner: string, tag: string, data: Buffer
   }
   try {
     const packed = data.subarray(end + 1);
-    return await inflate(packed, { chunkSize: inflateChunkSize(packed.length) });
+    return await inflate(packed, { chunkSize: zlibChunkSize(packed.length * INFLATED) });
   } catch (error) {
     throw new SyncStoreFormatError(DECODE_FAILED(owner, tag, messageOf(error)), { tag, cause: error });
   }
