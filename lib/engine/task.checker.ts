@@ -22,6 +22,7 @@ import { SyncTelemetry } from './telemetry/sync.telemetry.js';
 import { NO_PROBE, type SyncCheckProbe } from './telemetry/check-probe.interface.js';
 import { callTask } from './task.callback.js';
 import { SyncTouchBatcher } from './touch.batcher.js';
+import { stringifyForReuse } from '../backend/json-text.memo.js';
 
 export type { SyncCheckOutcome } from './check.outcome.js';
 
@@ -119,7 +120,8 @@ export class SyncTaskChecker {
   private checkData(tag: string, data: unknown): number {
     let json: string | undefined;
     try {
-      json = JSON.stringify(data);
+      // Kept for the store's default serializer, which encodes this very object next, in this synchronous step.
+      json = stringifyForReuse(data);
     } catch (error) {
       throw new InvalidSyncResultError(NOT_JSON(tag, data, error), { tag, cause: error });
     }
