@@ -61,7 +61,7 @@ export async function encodeData(
 ): Promise<EncodedData> {
   const encoded = serializer
     ? encodeRecordData(owner, tag, () => serializer.encode(data))
-    : String(encodeRecordData(owner, tag, () => JSON.stringify(data)));
+    : String(encodeRecordData(owner, tag, () => jsonSerializer.encode(data)));
   const stored = await compressRecordData(encoded, compression);
   if (stored.compressed) return { json: null, bytes: stored.data as Buffer, encoded, compressed: true };
   if (typeof encoded !== 'string') return { json: null, bytes: encoded, encoded, compressed: false };

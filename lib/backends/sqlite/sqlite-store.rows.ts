@@ -56,7 +56,7 @@ export const versionKey = (version: SyncVersion) => JSON.stringify(version);
  * @throws SyncStoreFormatError when the data cannot be encoded (nothing is written then).
  */
 export function encodeData(owner: string, tag: string, data: unknown, serializer?: SyncSerializer): string | Buffer {
-  if (!serializer) return encodeRecordData(owner, tag, () => JSON.stringify(data));
+  if (!serializer) return encodeRecordData(owner, tag, () => jsonSerializer.encode(data));
   const encoded = encodeRecordData(owner, tag, () => serializer.encode(data));
   return typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded;
 }
