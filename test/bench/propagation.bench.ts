@@ -12,8 +12,8 @@
  * The first of those is measured beside its floor: a cluster of the same shape
  * running bare ioredis clients (test/bench/fixtures/pubsub.instance.ts: the
  * leader PUBLISHes a message of the same size, the followers report its
- * arrival), up at the same time and driven change for change in turn with the
- * library's, so both see the same load of this shared machine. What the floor
+ * arrival), up at the same time and driven in turn with the library's, by
+ * blocks of 20 changes, so both see the same load of this shared machine. What the floor
  * takes is loopback, Redis and the scheduling of 3 processes + Redis on 2
  * cores; the library's own share is what its row takes above the floor's.
  *
@@ -44,9 +44,14 @@ interface Row {
   write: Latencies;
 }
 
+/** Changes a cluster makes in a row before the next one takes its turn. */
+const BLOCK = 20;
+
 /**
- * `count` changes after `warmup` ones on each cluster, the clusters taking turns change by change; a random pause
- * of up to `pause` ms after each. Per cluster: [latency, write call].
+ * `count` changes after `warmup` ones on each cluster, with a random pause of up to `pause` ms after each. Several
+ * clusters take turns by blocks of `BLOCK` changes: each keeps its own pace within a block (a change's effects that
+ * come later, such as heartbeats, land on its own next changes as they would alone), and all of them see the same
+ * drifts of this shared machine's load. Per cluster: [latency, write call].
  */
 async function run(
   clusters: ReplicaCluster[],
@@ -57,11 +62,15 @@ async function run(
   ms: number,
 ): Promise<Latencies[][]> {
   const results: Propagation[][] = clusters.map(() => []);
-  for (let i = 0; i < warmup + count; i++) {
+  const total = warmup + count;
+  const block = clusters.length > 1 ? BLOCK : total;
+  for (let start = 0; start < total; start += block) {
     for (const [c, cluster] of clusters.entries()) {
-      const p = await cluster.change(first + i, BYTES, ms);
-      if (i >= warmup) results[c].push(p);
-      await sleep(Math.random() * pause);
+      for (let i = start; i < Math.min(total, start + block); i++) {
+        const p = await cluster.change(first + i, BYTES, ms);
+        if (i >= warmup) results[c].push(p);
+        await sleep(Math.random() * pause);
+      }
     }
   }
   return results.map((r) => [latencies(r.map((p) => p.latency)), latencies(r.map((p) => p.write))]);
