@@ -69,10 +69,11 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-/** p50/p99/max of latencies, as the propagation and takeover tables show them. */
+/** p50/p95/p99/max of latencies, as the propagation and takeover tables show them. */
 export interface Latencies {
   n: number;
   p50: number;
+  p95: number;
   p99: number;
   max: number;
   min: number;
@@ -83,6 +84,7 @@ export function latencies(values: readonly number[]): Latencies {
   return {
     n: values.length,
     p50: percentile(values, 50),
+    p95: percentile(values, 95),
     p99: percentile(values, 99),
     max: values.length ? Math.max(...values) : NaN,
     min: values.length ? Math.min(...values) : NaN,

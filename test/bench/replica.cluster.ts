@@ -3,7 +3,15 @@
  * followers on one backend, driven change by change. `change()` makes the
  * leader check a new version now and resolves once every follower installed
  * it, with the latency from the leader's `store.write` call to the last
- * follower's install — both timestamps taken in the processes themselves.
+ * follower's install — both timestamps taken in the processes themselves
+ * (performance.timeOrigin + performance.now(): the machine's monotonic clock
+ * from each process's wall-clock start; on this machine the sum agreed across
+ * processes to within 2 µs, where Date.now() is whole ms. The IPC that brings
+ * them here is not in the figure).
+ *
+ * The same parent drives test/bench/fixtures/pubsub.instance.js (`fixture:
+ * 'pubsub.instance'`): the same shape and messages with bare ioredis clients,
+ * the floor a replica cluster is compared with.
  */
 import { Child, type ChildMessage, fixture } from './bench.child.js';
 import { deleteRedisKeys, dropSchema, POSTGRES_URL, randomName, REDIS_URL } from './bench.util.js';
@@ -47,12 +55,14 @@ export class ReplicaCluster {
   constructor(
     readonly backend: ReplicaBackend,
     private readonly env: { INTERVAL_MS: string; LEASE_TTL_MS?: string; SYNC_NAME?: string },
+    /** The instance each process runs: the library, or the bare pub/sub floor (Redis only). */
+    private readonly instance: 'replica.instance' | 'pubsub.instance' = 'replica.instance',
   ) {}
 
   /** Starts the first instance alone (it leads and creates the schema), then the others together. */
   async start(count: number): Promise<void> {
     const spawn = () => {
-      const child = new Child(fixture('replica.instance'), { ...this.backend.env, ...this.env });
+      const child = new Child(fixture(this.instance), { ...this.backend.env, ...this.env });
       this.children.push(child);
       return child.waitFor((m) => m.type === 'ready', 30_000, 'ready');
     };
