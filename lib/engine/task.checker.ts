@@ -72,7 +72,7 @@ export class SyncTaskChecker {
       // Unchanged only if the store holds that version *and* this replica does (else a record
       // that was lost, or that no process can decode, would never be rewritten).
       if (version === previousVersion && state.snapshot?.version === version) {
-        // Batched with the other unchanged checks of this turn (one round trip per tick), judged per task.
+        // Batched with the other unchanged checks of this turn (one round trip per slice of a tick), judged per task.
         let touched: SyncTouchResult;
         if (probe === NO_PROBE) {
           const ticket = this.touches.enqueue(term, tag, version, checkedAt);
