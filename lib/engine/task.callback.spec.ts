@@ -62,6 +62,22 @@ describe('callTask', () => {
     assert.ok(contexts.every((ctx) => ctx.signal.aborted));
   });
 
+  it('a callback that rejects after its call was refused (term already ended) leaves no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const controller = new AbortController();
+      controller.abort(new Error('over'));
+      const failing = task(() => new Promise((_, reject) => setImmediate(() => reject(new Error('db down')))));
+      await assert.rejects(callTask(failing, term(controller), SyncAction.VERSION) as Promise<unknown>, /over/);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+
   it('refuses an async call once the term has ended, and times out a slow one with its signal aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('over'));

@@ -86,8 +86,12 @@ export function callTask(state: SyncTaskState, term: SyncTerm, action: SyncActio
   }
   if (!(result instanceof Promise) && typeof (result as PromiseLike<unknown>)?.then !== 'function') return result;
   const { signal } = term;
-  // An aborted signal runs no listener any more: the call is refused as a listener would have.
-  if (signal.aborted) return Promise.reject(signal.reason);
+  // An aborted signal runs no listener any more: the call is refused as a listener would have, and
+  // the callback's own outcome is dropped (a later rejection must not be an unhandled one).
+  if (signal.aborted) {
+    (result as PromiseLike<unknown>).then(undefined, () => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise((resolve, reject) => {
     const settle = (reason: unknown, abortWith?: unknown) => {
       clearTimeout(timer);
