@@ -25,6 +25,14 @@ describe('deepFreeze', () => {
     for (const value of [root, root.a, root.b, root.list, shared]) assert.ok(Object.isFrozen(value));
   });
 
+  it('walks an object shared by many references twice at most, not once per reference', () => {
+    let walks = 0;
+    const shared = Object.defineProperty({ n: 1 }, 'probe', { get: () => ++walks, enumerable: true });
+    deepFreeze({ list: Array(1_000).fill(shared) });
+    assert.ok(Object.isFrozen(shared));
+    assert.ok(walks <= 2, `walked ${walks} times`);
+  });
+
   it('walks symbol and non-enumerable keys', () => {
     const hidden = { n: 1 };
     const tagged = { n: 2 };

@@ -5,7 +5,7 @@
  * Typed arrays and Buffers cannot be frozen and are left as they are.
  *
  * This runs once per version over payloads that can be megabytes, so it keeps no
- * set of every object it met: an object is frozen when it leaves the stack, and
+ * set of every object it met: an object is frozen when it enters the stack, and
  * "not frozen yet" is what marks it as unvisited. Only objects that were already
  * frozen when first met (the caller's, or ours reached again through a cycle or a
  * shared reference) go through a set, which stays empty for decoded JSON — a tree.
@@ -18,21 +18,24 @@
  */
 export function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
-  const stack: object[] = [value];
+  const stack: object[] = [];
   let frozenBefore: Set<object> | undefined;
   const visit = (child: unknown) => {
     if (typeof child !== 'object' || child === null) return;
-    // Unfrozen: not visited yet (it may be pushed twice through a shared reference, then walked twice at most).
-    if (!Object.isFrozen(child)) stack.push(child);
-    else if (!(frozenBefore ??= new Set()).has(child)) {
+    // Frozen as it is pushed, so a second reference to it (a shared object, a cycle) finds it frozen and goes
+    // through the set: each object is walked twice at most, not once per reference to it.
+    if (!Object.isFrozen(child)) {
+      if (!ArrayBuffer.isView(child)) Object.freeze(child);
+      stack.push(child);
+    } else if (!(frozenBefore ??= new Set()).has(child)) {
       frozenBefore.add(child);
       stack.push(child);
     }
   };
+  visit(value);
   while (stack.length) {
     const current = stack.pop()! as Record<PropertyKey, unknown>;
     if (ArrayBuffer.isView(current)) continue;
-    Object.freeze(current);
     if (Array.isArray(current)) {
       for (let i = 0; i < current.length; i++) visit(current[i]);
       continue;
