@@ -70,4 +70,20 @@ describe('the conformance suites run on any runner', () => {
     assert.equal(names.filter((n) => n.includes('SyncConnectionError')).length, 1, names.join('\n'));
     assert.equal(recorded.afters.length, 2, 'the suite closes its store and the serializer store');
   });
+
+  it('fails the touchMany cases of a store said to batch that has no touchMany; passes them at once otherwise', async () => {
+    /** The memory store without its optional touchMany. */
+    const plain = () => Object.assign(new MemorySyncStore(), { touchMany: undefined });
+    const failing = recordingRunner();
+    describeSyncStoreContract('plain', plain, { runner: failing.runner, batches: true });
+    const failed = await failing.run();
+    assert.equal(failed.length, 3, failed.join('\n'));
+    assert.ok(
+      failed.every((f) => f.includes('touchMany() is missing')),
+      failed.join('\n'),
+    );
+    const lenient = recordingRunner();
+    describeSyncStoreContract('plain', plain, { runner: lenient.runner });
+    assert.deepEqual(await lenient.run(), []);
+  });
 });

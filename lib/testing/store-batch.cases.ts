@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
 import type { SyncStore, SyncTouch, SyncTouchResult } from '../backend/index.js';
-import { record, type StoreCaseContext } from './store-contract.util.js';
+import { record, type StoreCaseContext, type SyncStoreContractOptions } from './store-contract.util.js';
 
 type Batching = SyncStore & Required<Pick<SyncStore, 'touchMany'>>;
 
 /**
  * The optional `touchMany`: a batch of unchanged checks in one call, each judged exactly as `touch` judges it
  * alone, results in order. A store without it is touched once per check by the engine, so these cases have
- * nothing to check there and pass at once (as the heartbeat suite is only wired for stores that beat).
+ * nothing to check there and pass at once, unless `options.batches` says the store has it (then they fail
+ * without it: a store that lost the method is not reported as passing).
  */
-export function storeBatchCases({ it, store, ns }: StoreCaseContext): void {
+export function storeBatchCases({ it, store, ns }: StoreCaseContext, options: SyncStoreContractOptions): void {
   /** The store when it batches, or `undefined` (the case then has nothing to check). */
-  const batching = (): Batching | undefined =>
-    typeof store().touchMany === 'function' ? (store() as Batching) : undefined;
+  const batching = (): Batching | undefined => {
+    if (typeof store().touchMany === 'function') return store() as Batching;
+    if (options.batches) assert.fail('touchMany() is missing, but the suite was told the store batches touches');
+    return undefined;
+  };
 
   it('touchMany (if the store has it): results in order, touched, fenced and absent mixed', async () => {
     const batch = batching();

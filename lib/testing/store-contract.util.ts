@@ -84,6 +84,11 @@ export interface SyncStoreContractOptions {
   unreachable?: SyncStoreFactory;
   /** ms within which calls of the `unreachable` store must fail (default 5000). */
   unreachableWithin?: number;
+  /**
+   * The store implements the optional `touchMany`: its cases then fail without it (by default they pass at
+   * once for a store without it, which the engine touches once per check).
+   */
+  batches?: boolean;
 }
 
 /** The wire options the backends of this package share (see their option tables in the README). */

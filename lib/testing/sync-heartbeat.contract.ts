@@ -26,7 +26,8 @@ const byInstance = (beats: SyncHeartbeat[]) => [...beats].sort((a, b) => a.insta
  * The contract of the optional heartbeat methods of a `SyncStore` (the fleet view), as a
  * suite registered through `runner` (node:test by default; see `ContractRunner`): a store that
  * implements `heartbeat` must implement `instances` and `leave` and keep this behaviour.
- * The cases of the optional `renewHeartbeat` pass at once for a store without it.
+ * The cases of the optional `renewHeartbeat` pass at once for a store without it, unless `renews` says
+ * the store has it (then they fail without it: a store that lost the method is not reported as passing).
  * Every test uses a fresh namespace.
  *
  * @example describeSyncHeartbeatContract('MemorySyncStore', () => new MemorySyncStore());
@@ -34,7 +35,7 @@ const byInstance = (beats: SyncHeartbeat[]) => [...beats].sort((a, b) => a.insta
 export function describeSyncHeartbeatContract(
   name: string,
   factory: SyncStoreFactory,
-  options: { runner?: ContractRunner } = {},
+  options: { runner?: ContractRunner; renews?: boolean } = {},
 ): void {
   const { describe, it, before, after } = options.runner ?? nodeTestRunner;
   describe(`SyncStore heartbeat contract: ${name}`, () => {
@@ -90,10 +91,13 @@ export function describeSyncHeartbeatContract(
     });
 
     /** The store when it renews beats, or `undefined` (the case then has nothing to check). */
-    const renewing = () =>
-      typeof store.renewHeartbeat === 'function'
-        ? (store as typeof store & Required<Pick<SyncStore, 'renewHeartbeat'>>)
-        : undefined;
+    const renewing = () => {
+      if (typeof store.renewHeartbeat === 'function') {
+        return store as typeof store & Required<Pick<SyncStore, 'renewHeartbeat'>>;
+      }
+      if (options.renews) assert.fail('renewHeartbeat() is missing, but the suite was told the store renews beats');
+      return undefined;
+    };
 
     it('renewHeartbeat (if the store has it): keeps a beat past its first TTL, its content unchanged', async () => {
       const renewer = renewing();

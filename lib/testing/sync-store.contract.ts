@@ -45,7 +45,7 @@ export function describeSyncStoreContract(
     };
     storeBasicCases(context);
     storeFencingCases(context);
-    storeBatchCases(context);
+    storeBatchCases(context, options);
     storeEventCases(context);
     storeFaultCases(context, options);
     storeWireCases(context, options);

@@ -11,14 +11,17 @@ import { deleteKeys, testPrefix } from '../redis/redis-test.util.js';
 const prefix = testPrefix();
 const schema = `vsync_hb_${randomBytes(5).toString('hex')}`;
 
-describeSyncHeartbeatContract('MemorySyncStore', () => new MemorySyncStore());
+describeSyncHeartbeatContract('MemorySyncStore', () => new MemorySyncStore(), { renews: true });
 if (!(await redisSkip())) {
-  describeSyncHeartbeatContract('RedisSyncStore', () => new RedisSyncStore({ url: REDIS_URL, keyPrefix: prefix }));
+  describeSyncHeartbeatContract('RedisSyncStore', () => new RedisSyncStore({ url: REDIS_URL, keyPrefix: prefix }), {
+    renews: true,
+  });
 }
 if (!(await postgresSkip())) {
   describeSyncHeartbeatContract(
     'PostgresSyncStore',
     () => new PostgresSyncStore({ connectionString: POSTGRES_URL, schema }),
+    { renews: true },
   );
 }
 

@@ -25,6 +25,7 @@ describe('PostgreSQL backends: conformance', { skip }, () => {
       withSerializer: (serializer) => new PostgresSyncStore({ pool: db.pool, schema: db.schema, serializer }),
       withOptions: (wire) => new PostgresSyncStore({ pool: db.pool, schema: db.schema, ...wire }),
       unreachable: () => new PostgresSyncStore(UNREACHABLE),
+      batches: true,
     },
   );
   describeSyncStoreContract(

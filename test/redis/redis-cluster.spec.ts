@@ -34,6 +34,7 @@ describe('Redis backend on a three-master Redis Cluster', { skip }, () => {
   describeSyncStoreContract(
     'RedisSyncStore (Cluster client)',
     async () => new RedisSyncStore({ client: await cluster(), keyPrefix }),
+    { batches: true },
   );
   describeSyncLockContract(
     'RedisSyncLock (Cluster client)',

@@ -30,6 +30,7 @@ describe('Redis backend conformance', { skip }, () => {
     withSerializer: (serializer) => new RedisSyncStore({ url: REDIS_URL, keyPrefix, serializer }),
     withOptions: (wire) => new RedisSyncStore({ url: REDIS_URL, keyPrefix, ...wire }),
     unreachable: () => new RedisSyncStore(UNREACHABLE),
+    batches: true,
   });
   describeSyncStoreContract(
     'RedisSyncStore (client passed in)',

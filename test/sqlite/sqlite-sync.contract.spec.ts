@@ -28,6 +28,7 @@ describe('SQLite backends: conformance', () => {
     withSerializer: (serializer) => new SqliteSyncStore({ path: shared, serializer }),
     withOptions: (wire) => new SqliteSyncStore({ path: shared, ...wire }),
     unreachable: () => new SqliteSyncStore(unreachable),
+    batches: true,
   });
   // The fault cases compare the serializer store's writes with the store under test: one database for both.
   const storeDb = database();
@@ -38,7 +39,9 @@ describe('SQLite backends: conformance', () => {
     'SqliteSyncStore (timer only, no watch)',
     () => new SqliteSyncStore({ path: shared, watch: false, pollInterval: 10 }),
   );
-  describeSyncHeartbeatContract('SqliteSyncStore (path)', () => new SqliteSyncStore({ path: shared }));
+  describeSyncHeartbeatContract('SqliteSyncStore (path)', () => new SqliteSyncStore({ path: shared }), {
+    renews: true,
+  });
   describeSyncLockContract('SqliteSyncLock (path)', () => new SqliteSyncLock({ path: shared }), {
     ...faults,
     unreachable: () => new SqliteSyncLock(unreachable),

@@ -1,4 +1,4 @@
 import { describeSyncStoreContract } from '../../testing/index.js';
 import { MemorySyncStore } from './memory-sync.store.js';
 
-describeSyncStoreContract('MemorySyncStore', () => new MemorySyncStore());
+describeSyncStoreContract('MemorySyncStore', () => new MemorySyncStore(), { batches: true });
