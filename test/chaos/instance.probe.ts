@@ -145,6 +145,9 @@ export function onChaosMessage(message: { type: string; ms?: number }): void {
   }
   if (message.type === 'pause-in-data') asked.pauseInData = true;
   if (message.type === 'stall-in-data') asked.stallInData = message.ms ?? 0;
-  if (message.type === 'cancel-faults')
+  if (message.type === 'cancel-faults') {
     Object.assign(asked, { pauseWhenIdle: false, pauseInData: false, stallInData: 0 });
+    // IPC keeps order: a pause or stall that ran before this message is seen before this reply.
+    send({ type: 'cancelled' });
+  }
 }

@@ -36,6 +36,16 @@ export function isStopped(pid: number): boolean {
   }
 }
 
+/** How long a cancelled fault waits for the instance's reply (it answers at its next turn). */
+const CANCEL_WAIT_MS = 5_000;
+
+/** Cancels what was asked of `leader`; returns whether its reply has come (see instance.probe.ts). */
+function cancel(t: FaultTargets, leader: Instance): () => boolean {
+  const seen = leader.events.length;
+  t.cluster.tell(leader, { type: 'cancel-faults' });
+  return () => leader.events.slice(seen).some((e) => (e.type as string) === 'cancelled');
+}
+
 async function until(check: () => boolean, ms: number): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(1)) if (check()) return true;
   return check();
@@ -51,11 +61,11 @@ export async function pauseLeader(
   kind: 'stop-leader' | 'stop-in-callback',
 ): Promise<PauseRecord | string> {
   t.cluster.tell(leader, { type: kind === 'stop-leader' ? 'pause-when-idle' : 'pause-in-data' });
-  let stopped = await until(() => isStopped(leader.pid), kind === 'stop-leader' ? 1_000 : DATA_CALL_WAIT_MS);
-  if (!stopped) {
-    t.cluster.tell(leader, { type: 'cancel-faults' });
-    stopped = await until(() => isStopped(leader.pid), 50); // it may have stopped just before the cancel arrived
-    if (!stopped)
+  if (!(await until(() => isStopped(leader.pid), kind === 'stop-leader' ? 1_000 : DATA_CALL_WAIT_MS))) {
+    // It may still stop before it reads the cancel: then it never replies, and the kernel shows it stopped.
+    const cancelled = cancel(t, leader);
+    await until(() => isStopped(leader.pid) || cancelled(), CANCEL_WAIT_MS);
+    if (!isStopped(leader.pid))
       return `skipped (pid ${leader.pid} did not stop: no ${kind === 'stop-leader' ? 'idle moment' : 'DATA call'})`;
   }
   const from = Date.now();
@@ -71,9 +81,9 @@ export async function stallLeader(t: FaultTargets, leader: Instance): Promise<Pa
   t.cluster.tell(leader, { type: 'stall-in-data', ms: t.leaseTtl * 2 });
   // The instance reports a stall when it ends.
   if (!(await until(() => !!stalled(), DATA_CALL_WAIT_MS + t.leaseTtl * 2))) {
-    t.cluster.tell(leader, { type: 'cancel-faults' });
-    // A stall that began just before the cancel reports when it ends.
-    await until(() => !!stalled(), t.leaseTtl * 2 + 500);
+    // A stall that began before the cancel reports its end before the reply to the cancel.
+    const cancelled = cancel(t, leader);
+    await until(cancelled, t.leaseTtl * 2 + CANCEL_WAIT_MS);
   }
   const event = stalled() as unknown as { from: number; to: number } | undefined;
   if (!event) return `skipped (pid ${leader.pid} made no DATA call)`;

@@ -208,7 +208,6 @@ export function runnerInvariants(
       2,
     ),
     ...first(leaseEpisodes(outside, r.monitor.samples), (e) => e),
-    ...first(leaseEpisodes(outside, r.monitor.samples), (e) => e),
   ];
   return { rows, details, notes: partitionLines(cutOff, taken) };
 }
