@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Controller, Injectable, Scope } from '@nestjs/common';
+import { Controller, Injectable, Scope, type INestApplicationContext, type Type } from '@nestjs/common';
 import { createSyncApp } from '../support/sync-app.js';
 import { SyncTask } from '../../lib/decorators/sync-task.decorator.js';
 import { SyncAction } from '../../lib/interfaces/sync-task.interface.js';
@@ -88,6 +88,23 @@ function taskClass(tag: unknown, options?: object) {
   return BadTag;
 }
 
+/** The tags the app registered, in order. */
+const tagsOf = (app: INestApplicationContext) =>
+  app
+    .get(SyncService)
+    .status()
+    .map((s) => s.tag);
+
+/** The tags an app with these providers registers (the app is closed again). */
+async function registeredTags(providers: Type[]): Promise<string[]> {
+  const { app } = await createSyncApp({ interval: 1_000 }, providers);
+  try {
+    return tagsOf(app);
+  } finally {
+    await app.close();
+  }
+}
+
 describe('SyncExplorer', () => {
   it('registers @SyncTask methods of providers and controllers, in order, with per-task options', async () => {
     const { app } = await createSyncApp({ interval: 1_000 }, [FlagsSource], { controllers: [RatesController] });
@@ -106,19 +123,11 @@ describe('SyncExplorer', () => {
   });
 
   it('registers inherited @SyncTask methods, not an override without @SyncTask nor a getter', async () => {
-    const { app } = await createSyncApp({ interval: 1_000 }, [DerivedTasks]);
-    try {
-      assert.deepEqual(
-        app
-          .get(SyncService)
-          .status()
-          .map((s) => s.tag),
-        ['own', 'inherited'],
-        "the class's own first, then its base's",
-      );
-    } finally {
-      await app.close();
-    }
+    assert.deepEqual(
+      await registeredTags([DerivedTasks]),
+      ['own', 'inherited'],
+      "the class's own first, then its base's",
+    );
   });
 
   it('fails bootstrap on a duplicate tag, naming both Class.method', async () => {
@@ -150,18 +159,7 @@ describe('SyncExplorer', () => {
   }
 
   it('accepts tags with colons, dots and spaces', async () => {
-    const { app } = await createSyncApp({ interval: 1_000 }, [taskClass('prices:eur v2.1')]);
-    try {
-      assert.deepEqual(
-        app
-          .get(SyncService)
-          .status()
-          .map((s) => s.tag),
-        ['prices:eur v2.1'],
-      );
-    } finally {
-      await app.close();
-    }
+    assert.deepEqual(await registeredTags([taskClass('prices:eur v2.1')]), ['prices:eur v2.1']);
   });
 
   it('fails bootstrap on a bad per-task interval or timeout, naming the value', async () => {
@@ -177,13 +175,7 @@ describe('SyncExplorer', () => {
     const { app, logs } = await createSyncApp({ interval: 1_000 }, [PerRequest, FlagsSource]);
     try {
       assert.equal(logs.find('warn', 'PerRequest.fetch').length, 1);
-      assert.deepEqual(
-        app
-          .get(SyncService)
-          .status()
-          .map((s) => s.tag),
-        ['flags'],
-      );
+      assert.deepEqual(tagsOf(app), ['flags']);
     } finally {
       await app.close();
     }
